@@ -5,6 +5,7 @@
  * addresses as canonical text, NLRI as packed lists (no object per prefix on the hot path).
  */
 import type { AfiSafiName, Family } from "../../common/contracts/families.js";
+import type { BgpError } from "./errors.js";
 
 // ---------------------------------------------------------------------------------------------
 // Context: the negotiated session state the codec needs. No hidden per-peer state elsewhere.
@@ -216,3 +217,31 @@ export type ErrorAction =
   | "afi-safi-disable"
   | "treat-as-withdraw"
   | "attribute-discard";
+
+// ---------------------------------------------------------------------------------------------
+// Decoding UPDATE bodies for the RIB (wire-api.md: decodeUpdate, AttributeCache).
+
+/**
+ * Shares decoded attribute sets between UPDATEs carrying identical attribute bytes. The key is
+ * `DecodedUpdate.attrKey`; cached values are frozen and must not carry per-message NLRI.
+ */
+export interface AttributeCache {
+  get(key: string): PathAttributes | undefined;
+  set(key: string, attrs: PathAttributes): void;
+}
+
+export interface DecodedUpdate {
+  readonly update: UpdateMessage;
+  /** Strongest non-fatal RFC 7606 action found (session-reset errors throw instead). */
+  readonly action: ErrorAction | null;
+  /** Every non-fatal error found, in the order met. */
+  readonly errors: readonly BgpError[];
+  /** The family whose End-of-RIB marker this is (RFC 4724 §2), else null. */
+  readonly endOfRib: AfiSafiName | null;
+  /** Identifies the attribute set: attribute bytes without MP_REACH/MP_UNREACH NLRI (latin1). */
+  readonly attrKey: string;
+  /** NLRI of MP_REACH_NLRI in this message (also when the attributes came from the cache). */
+  readonly mpReachNlri: NlriList | null;
+  /** Withdrawn routes of MP_UNREACH_NLRI in this message. */
+  readonly mpUnreachNlri: NlriList | null;
+}
