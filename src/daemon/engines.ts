@@ -1,0 +1,83 @@
+/**
+ * How the daemon obtains its engines: the Calico datastore + renderer (as a `ConfigSource`),
+ * the plan differ, the BGP speaker and the dataplane agent. The daemon only sees these
+ * interfaces; `defaultEngines()` binds them to the real modules (src/calico, src/bgp/speaker,
+ * src/dataplane) and tests pass fakes.
+ */
+import type { Clock } from "../common/clock.js";
+import type {
+  DataplaneAgent,
+  NodePlan,
+  PlanDiff,
+  PlanMessage,
+  Speaker,
+} from "../common/contracts/index.js";
+import { DaemonError } from "./errors.js";
+import type { Logger } from "./logger.js";
+
+/** One read of the datastore rendered for this node. */
+export interface PlanSnapshot {
+  /** The rendered plan; null when nothing usable could be rendered. */
+  readonly plan: NodePlan | null;
+  /** Errors that make this snapshot unusable (bad YAML, failed validation, no such node).
+   *  Non-empty → the daemon refuses the change and keeps the last good plan. */
+  readonly errors: readonly PlanMessage[];
+  readonly warnings: readonly PlanMessage[];
+}
+
+/** The Calico side for one node: datastore directory + renderer + IPAM. */
+export interface ConfigSource {
+  /** Reads the datastore and renders the node's plan. Render never writes. */
+  read(): Promise<PlanSnapshot>;
+  /** Calls `listener` after the datastore changed (the daemon then reads again). */
+  watch(listener: () => void): void;
+  /** Claims the plan's `pending-claim` blocks for the node (atomic BlockAffinity create);
+   *  returns the claimed CIDRs (empty when another node won the race or nothing was pending). */
+  claimBlocks(plan: NodePlan): Promise<readonly string[]>;
+  close(): Promise<void>;
+}
+
+export interface ConfigSourceOptions {
+  readonly datastore: string;
+  readonly node: string;
+  readonly logger: Logger;
+}
+
+export interface SpeakerOptions {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** We restarted gracefully (RFC 4724 §4.1): set the R bit, defer until peers' End-of-RIB. */
+  readonly restarting: boolean;
+}
+
+export interface DataplaneOptions {
+  readonly node: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Adopt wren's kernel routes found at start; sweep the stale ones after `bgpConverged()`. */
+  readonly restarting: boolean;
+}
+
+export interface Engines {
+  createConfigSource(options: ConfigSourceOptions): ConfigSource;
+  diffPlans(previous: NodePlan, next: NodePlan): PlanDiff;
+  createSpeaker(options: SpeakerOptions): Speaker;
+  createDataplane(options: DataplaneOptions): Promise<DataplaneAgent>;
+}
+
+function missing(engine: string, folder: string): never {
+  throw new DaemonError(
+    "DAEMON_ENGINE_MISSING",
+    `the ${engine} is not built into this wren (${folder} is missing); rebuild wren from a complete checkout`,
+  );
+}
+
+/** The real engines. */
+export function defaultEngines(): Engines {
+  return {
+    createConfigSource: () => missing("Calico datastore/renderer", "src/calico"),
+    diffPlans: () => missing("Calico plan differ", "src/calico"),
+    createSpeaker: () => missing("BGP speaker", "src/bgp/speaker"),
+    createDataplane: async () => missing("dataplane agent", "src/dataplane"),
+  };
+}
