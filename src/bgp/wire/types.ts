@@ -19,6 +19,11 @@ export interface CodecContext {
   readonly extendedMessage: boolean;
   /** RFC 8950: families whose NLRI may have an IPv6 next hop. */
   readonly extendedNextHop: readonly AfiSafiName[];
+  /**
+   * The peer is external (eBGP). Received LOCAL_PREF is then discarded (RFC 4271 §5.1.5, RFC 7606
+   * §7.5). Absent means internal or unknown (`wren decode`).
+   */
+  readonly ebgp?: boolean;
 }
 
 export const DEFAULT_CONTEXT: CodecContext = Object.freeze({
@@ -188,6 +193,11 @@ export interface NotificationMessage {
   readonly code: number;
   readonly subcode: number;
   readonly data: Uint8Array;
+  /**
+   * RFC 8203 / RFC 9003 shutdown communication (Cease, Administrative Shutdown or Reset), decoded
+   * from `data`; when encoding with empty `data`, this text is encoded instead.
+   */
+  readonly shutdownCommunication?: string;
 }
 
 export interface KeepaliveMessage {
@@ -200,6 +210,8 @@ export interface RouteRefreshMessage {
   readonly safi: number;
   /** RFC 7313 message subtype: 0 request, 1 BoRR, 2 EoRR. */
   readonly subtype: number;
+  /** Octets after a request (RFC 5291 ORF entries), kept raw. */
+  readonly orfEntries?: Uint8Array;
 }
 
 export type BgpMessage =
