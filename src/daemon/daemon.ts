@@ -130,6 +130,12 @@ export class Daemon {
     return this.dataplaneEngine?.counters() ?? null;
   }
 
+  /** Where /livez, /readyz and /metrics are served (the real port when --http gave 0). */
+  httpAddress(): { host: string; port: number } | null {
+    const a = this.http?.address();
+    return a && typeof a === "object" ? { host: a.address, port: a.port } : null;
+  }
+
   get speaker(): Speaker | null {
     return this.speakerEngine;
   }
