@@ -1,0 +1,31 @@
+/**
+ * Workload endpoints as the renderer needs them: which node hosts them, their addresses and
+ * the host-side interface (the WEP's interfaceName, else Calico's hashed `cali…` name).
+ */
+import type { WorkloadEndpoint } from "../model/types.js";
+import type { RenderContext } from "./context.js";
+import { workloadInterfaceName } from "./names.js";
+
+export interface Workload {
+  readonly endpoint: string;
+  readonly node: string;
+  readonly interfaceName: string;
+  /** Host CIDRs (/32, /128). */
+  readonly addresses: readonly string[];
+  readonly mac: string | null;
+}
+
+export function workloadOf(w: WorkloadEndpoint): Workload {
+  const pod = w.spec.pod ?? w.spec.workload ?? w.name;
+  return {
+    endpoint: `${w.namespace}/${w.name}`,
+    node: w.spec.node,
+    interfaceName: w.spec.interfaceName ?? workloadInterfaceName(w.namespace, pod),
+    addresses: w.spec.ipNetworks,
+    mac: w.spec.mac ?? null,
+  };
+}
+
+export function workloadsOn(ctx: RenderContext, node: string): Workload[] {
+  return ctx.snapshot.workloadEndpoints.filter((w) => w.spec.node === node).map(workloadOf);
+}
