@@ -1,0 +1,566 @@
+/**
+ * Drives the pure FSM (src/bgp/fsm) for one configured peer: turns socket results, timer
+ * expirations and received messages into FSM events and carries out the FSM's actions (dial,
+ * accept, write OPEN / KEEPALIVE / NOTIFICATION, timers with RFC 4271 §10 jitter, session
+ * up/down towards the RIB). UPDATE bodies go to the RIB verbatim (never decoded here); the RIB's
+ * packed UPDATEs are written as they are, with `writable` reported when the socket drains.
+ * Socket options (source address, TTL for multihop / eBGP, GTSM RFC 5082, TCP-MD5 RFC 2385) are
+ * set before the SYN on our connections and at accept on theirs.
+ */
+import { closeSync } from "node:fs";
+import net from "node:net";
+import type { Clock } from "../../common/clock.js";
+import type { NotificationData, SessionToRib } from "../../common/contracts/bgp-engines.js";
+import { afiSafiNameOfFamily } from "../../common/contracts/families.js";
+import type { BgpState, MessageCounters, NegotiatedView } from "../../common/contracts/speaker.js";
+import type { PeerConfig } from "../../common/contracts/speaker-config.js";
+import { familyOf } from "../../common/ip/address.js";
+import {
+  bgpState,
+  type Conn,
+  type FsmAction,
+  type FsmConfig,
+  type FsmEvent,
+  type FsmState,
+  initialState,
+  lastErrorText,
+  notificationText,
+  stateInfo,
+  step,
+} from "../fsm/index.js";
+import {
+  BgpError,
+  DEFAULT_CONTEXT,
+  decodeMessage,
+  encodeMessage,
+  HEADER_LENGTH,
+  MAX_EXTENDED_MESSAGE,
+  MessageType,
+  NotifyCode,
+} from "../wire/index.js";
+import { Connection } from "./connection.js";
+import type { Logger } from "./logger.js";
+import { plainAddress, socketErrorText } from "./socket-errors.js";
+import { loadSockopt, requireSockopt, type SockoptAddon } from "./sockopt.js";
+import { TimerSet } from "./timers.js";
+
+export interface PeerContext {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly random: () => number;
+  toRib(message: SessionToRib): void;
+  stateChanged(peer: PeerSession, from: BgpState, to: BgpState, reason: string | null): void;
+}
+
+export interface GlobalSessionParams {
+  readonly routerId: string;
+  readonly gracefulRestart: boolean;
+  readonly hostname: string | null;
+  readonly errorWaitInitial: number;
+  readonly errorWaitMax: number;
+  readonly errorForgetTime: number;
+  readonly delayOpenTime: number;
+}
+
+export function fsmConfigFor(peer: PeerConfig, g: GlobalSessionParams): FsmConfig {
+  return {
+    passive: peer.passive,
+    connectRetryTime: peer.connectRetryTime,
+    delayOpenTime: g.delayOpenTime,
+    openSentHoldTime: 240,
+    errorWaitInitial: g.errorWaitInitial,
+    errorWaitMax: g.errorWaitMax,
+    errorForgetTime: g.errorForgetTime,
+    local: {
+      peerId: peer.name,
+      localAs: peer.localAsNumber,
+      remoteAs: peer.asNumber,
+      localRouterId: g.routerId,
+      families: peer.families.map(afiSafiNameOfFamily),
+      addPaths: peer.addPaths,
+      holdTime: peer.holdTime,
+      keepaliveTime: peer.keepaliveTime,
+      gracefulRestart: g.gracefulRestart ? { restartTime: peer.gracefulRestartTime } : null,
+      extendedNextHop: familyOf(peer.address) === "ipv6" && peer.families.includes("ipv4"),
+      extendedMessage: true,
+      hostname: g.hostname,
+    },
+  };
+}
+
+const KEEPALIVE = (() => {
+  const m = new Uint8Array(HEADER_LENGTH).fill(0xff);
+  m[16] = 0;
+  m[17] = HEADER_LENGTH;
+  m[18] = MessageType.KEEPALIVE;
+  return m;
+})();
+
+interface Counters {
+  updatesIn: number;
+  updatesOut: number;
+  notificationsIn: number;
+  notificationsOut: number;
+  keepalivesIn: number;
+  keepalivesOut: number;
+}
+
+export interface PeerSessionStatus {
+  readonly bgpState: BgpState;
+  readonly since: string;
+  readonly info: string;
+  readonly lastError: string | null;
+  readonly messages: MessageCounters;
+  readonly negotiated: NegotiatedView | null;
+}
+
+export class PeerSession {
+  private state: FsmState;
+  private readonly conns = new Map<number, Connection>();
+  private readonly timers: TimerSet;
+  private pendingInbound: net.Socket | null = null;
+  /** The message being handled, for deliverUpdate / deliverRouteRefresh. */
+  private current: Uint8Array | null = null;
+  private readonly counters: Counters = {
+    updatesIn: 0,
+    updatesOut: 0,
+    notificationsIn: 0,
+    notificationsOut: 0,
+    keepalivesIn: 0,
+    keepalivesOut: 0,
+  };
+  private sinceMs: number;
+  private upConnId: number | null = null;
+  private waitingDrain = false;
+
+  constructor(
+    public peer: PeerConfig,
+    fsmConfig: FsmConfig,
+    private readonly ctx: PeerContext,
+    restarting: boolean,
+  ) {
+    this.state = initialState(fsmConfig, { restarting });
+    this.timers = new TimerSet(ctx.clock, ctx.random);
+    this.sinceMs = ctx.clock.wallNow();
+  }
+
+  get name(): string {
+    return this.peer.name;
+  }
+
+  get bgpState(): BgpState {
+    return bgpState(this.state);
+  }
+
+  /** Checks that this machine can honour the peer's socket options (throws SessionError). */
+  static checkSupported(peer: PeerConfig): void {
+    if (peer.password) requireSockopt(`peer ${peer.name}: password (TCP-MD5)`);
+    if (peer.ttlSecurity > 0) requireSockopt(`peer ${peer.name}: ttlSecurity (GTSM)`);
+  }
+
+  start(): void {
+    this.fire({ type: "ManualStart" });
+  }
+
+  stop(notification: NotificationData | null, reason: string, retainRoutes: boolean): void {
+    this.fire({ type: "ManualStop", notification, reason, retainRoutes });
+  }
+
+  reset(
+    notification: NotificationData,
+    kind: "error" | "admin",
+    holdDownSeconds: number | null,
+    reason: string,
+  ): void {
+    this.fire({ type: "Reset", notification, kind, holdDownSeconds, reason });
+  }
+
+  /** An incoming connection from this peer's address. */
+  incoming(socket: net.Socket): void {
+    this.pendingInbound = socket;
+    this.fire({
+      type: "TcpConnectionConfirmed",
+      localAddress: plainAddress(socket.localAddress),
+      remoteAddress: plainAddress(socket.remoteAddress),
+    });
+    if (this.pendingInbound) {
+      socket.destroy();
+      this.pendingInbound = null;
+    }
+  }
+
+  /** Writes the RIB's UPDATE messages on the Established connection. */
+  sendUpdates(messages: readonly Uint8Array[]): void {
+    const conn = this.upConn();
+    if (!conn) return;
+    let ok = true;
+    for (const m of messages) ok = conn.write(m) && ok;
+    this.counters.updatesOut += messages.length;
+    if (ok) this.reportWritableSoon();
+    else this.waitingDrain = true;
+  }
+
+  sendRouteRefresh(afi: number, safi: number, subtype: number): void {
+    const conn = this.upConn();
+    if (!conn) return;
+    conn.write(encodeMessage({ type: "ROUTE-REFRESH", afi, safi, subtype }, DEFAULT_CONTEXT));
+  }
+
+  status(): PeerSessionStatus {
+    const up = this.state.conns.find((c) => c.phase === "Established");
+    const n = up?.negotiated ?? null;
+    return {
+      bgpState: this.bgpState,
+      since: new Date(this.sinceMs).toISOString(),
+      info: stateInfo(this.state),
+      lastError: this.state.lastError ? lastErrorText(this.state.lastError) : null,
+      messages: { ...this.counters },
+      negotiated: n && {
+        holdTime: n.holdTime,
+        keepaliveTime: n.keepaliveTime,
+        as4: n.as4,
+        families: n.families,
+        addPathReceive: n.addPathReceive,
+        addPathSend: n.addPathSend,
+        routeRefresh: n.routeRefresh,
+        enhancedRouteRefresh: n.enhancedRouteRefresh,
+        gracefulRestart: n.gracefulRestart !== null,
+        extendedMessage: n.extendedMessage,
+        remoteRouterId: n.remoteRouterId,
+        localAddress: n.localAddress,
+        remoteHostname: n.remoteHostname,
+      },
+    };
+  }
+
+  /** Destroys every socket and timer at once (engine shutdown after stop). */
+  dispose(): void {
+    this.timers.stopAll();
+    for (const c of this.conns.values()) c.destroy();
+    this.conns.clear();
+  }
+
+  /** Resolves when every connection of this peer is gone (closed by us or the peer). */
+  get connectionCount(): number {
+    let n = 0;
+    for (const c of this.conns.values()) if (!c.socket.destroyed) n++;
+    return n;
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  private upConn(): Connection | null {
+    return this.upConnId === null ? null : (this.conns.get(this.upConnId) ?? null);
+  }
+
+  private reportWritableSoon(): void {
+    queueMicrotask(() => this.ctx.toRib({ type: "writable", peerId: this.peer.name }));
+  }
+
+  private fire(event: FsmEvent): void {
+    const result = step(this.state, event);
+    this.state = result.state;
+    for (const action of result.actions) this.execute(action);
+  }
+
+  private timerKey(timer: string, connId: number | null): string {
+    return connId === null ? timer : `${timer}#${connId}`;
+  }
+
+  private execute(a: FsmAction): void {
+    switch (a.type) {
+      case "connect":
+        this.connect(a.connId);
+        return;
+      case "accept": {
+        const socket = this.pendingInbound!;
+        this.pendingInbound = null;
+        this.applyInboundOptions(socket);
+        this.attach(a.connId, socket);
+        return;
+      }
+      case "refuse": {
+        const socket = this.pendingInbound!;
+        this.pendingInbound = null;
+        this.ctx.logger.info(
+          { peer: this.peer.name, remote: plainAddress(socket.remoteAddress), reason: a.reason },
+          "incoming connection refused",
+        );
+        if (a.notification)
+          socket.end(encodeMessage({ type: "NOTIFICATION", ...a.notification }, DEFAULT_CONTEXT));
+        else socket.end();
+        socket.on("error", () => {});
+        this.ctx.clock.setTimer(2000, () => socket.destroy());
+        return;
+      }
+      case "close": {
+        const conn = this.conns.get(a.connId);
+        this.timers.stopSuffix(`#${a.connId}`);
+        if (!conn) return;
+        this.conns.delete(a.connId);
+        if (this.upConnId === a.connId) this.upConnId = null;
+        if (conn.socket.connecting) conn.destroy();
+        else conn.close();
+        return;
+      }
+      case "sendOpen":
+        this.conns.get(a.connId)?.write(encodeMessage(a.open, DEFAULT_CONTEXT));
+        return;
+      case "sendKeepalive":
+        if (this.conns.get(a.connId)?.write(KEEPALIVE) !== undefined) this.counters.keepalivesOut++;
+        return;
+      case "sendNotification": {
+        const conn = this.conns.get(a.connId);
+        if (!conn) return;
+        conn.write(encodeMessage({ type: "NOTIFICATION", ...a.notification }, DEFAULT_CONTEXT));
+        this.counters.notificationsOut++;
+        this.ctx.logger.warn(
+          { peer: this.peer.name, code: a.notification.code, subcode: a.notification.subcode },
+          `sent NOTIFICATION: ${notificationText(a.notification)}`,
+        );
+        return;
+      }
+      case "startTimer":
+        this.timers.start(this.timerKey(a.timer, a.connId), a.seconds, a.jitter, () =>
+          this.fire({ type: "TimerExpired", timer: a.timer, connId: a.connId }),
+        );
+        return;
+      case "stopTimer":
+        this.timers.stop(this.timerKey(a.timer, a.connId));
+        return;
+      case "sessionUp": {
+        this.upConnId = a.connId;
+        const conn = this.conns.get(a.connId);
+        if (conn && a.negotiated.extendedMessage)
+          conn.framer.setMaxMessageLength(MAX_EXTENDED_MESSAGE);
+        this.ctx.logger.info(
+          {
+            peer: this.peer.name,
+            families: a.negotiated.families,
+            holdTime: a.negotiated.holdTime,
+          },
+          "session established",
+        );
+        this.ctx.toRib({ type: "sessionUp", peerId: this.peer.name, negotiated: a.negotiated });
+        return;
+      }
+      case "sessionDown":
+        this.upConnId = null;
+        this.waitingDrain = false;
+        this.ctx.logger.info(
+          { peer: this.peer.name, reason: a.reason, retainRoutes: a.retainRoutes },
+          "session down",
+        );
+        this.ctx.toRib({
+          type: "sessionDown",
+          peerId: this.peer.name,
+          reason: a.reason,
+          retainRoutes: a.retainRoutes,
+        });
+        return;
+      case "deliverUpdate":
+        if (this.current) {
+          this.ctx.toRib({
+            type: "update",
+            peerId: this.peer.name,
+            body: this.current.subarray(HEADER_LENGTH),
+          });
+        }
+        return;
+      case "deliverRouteRefresh": {
+        if (!this.current) return;
+        const m = this.current;
+        this.ctx.toRib({
+          type: "routeRefresh",
+          peerId: this.peer.name,
+          afi: (m[19] << 8) | m[20],
+          safi: m[22],
+          subtype: m[21],
+        });
+        return;
+      }
+      case "stateChange":
+        this.sinceMs = this.ctx.clock.wallNow();
+        this.ctx.stateChanged(this, a.from, a.to, a.reason);
+        return;
+    }
+  }
+
+  private attach(connId: number, socket: net.Socket): Connection {
+    const conn = new Connection(connId, socket, this.ctx.clock, {
+      onMessage: (c, m) => this.onMessage(c, m),
+      onFramingError: (c, err) => this.onMessageError(c, err),
+      onLost: (c, error) => {
+        if (this.conns.get(c.id) === c)
+          this.fire({ type: "TcpConnectionFails", connId: c.id, error });
+      },
+      onDrain: (c) => {
+        if (c.id === this.upConnId && this.waitingDrain) {
+          this.waitingDrain = false;
+          this.ctx.toRib({ type: "writable", peerId: this.peer.name });
+        }
+      },
+    });
+    this.conns.set(connId, conn);
+    return conn;
+  }
+
+  private sentTtl(): number | null {
+    if (this.peer.ttlSecurity > 0) return 255;
+    if (this.peer.multihop !== null) return this.peer.multihop;
+    if (this.peer.asNumber !== this.peer.localAsNumber) return 1;
+    return null;
+  }
+
+  private applyOptions(addon: SockoptAddon | null, fd: number, outbound: boolean): void {
+    if (!addon) return;
+    const ttl = this.sentTtl();
+    if (ttl !== null) addon.setTtl(fd, ttl);
+    if (this.peer.ttlSecurity > 0) addon.setMinTtl(fd, 256 - this.peer.ttlSecurity);
+    if (outbound && this.peer.password) addon.setMd5Key(fd, this.peer.address, this.peer.password);
+  }
+
+  private applyInboundOptions(socket: net.Socket): void {
+    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    if (fd === undefined || fd < 0) return;
+    try {
+      this.applyOptions(loadSockopt(), fd, false);
+    } catch (err) {
+      this.ctx.logger.warn(
+        { peer: this.peer.name, err: socketErrorText(err) },
+        "cannot set socket options",
+      );
+    }
+  }
+
+  private connect(connId: number): void {
+    const family = familyOf(this.peer.address) === "ipv6" ? 6 : 4;
+    const needsAddon = this.peer.password !== null || this.peer.ttlSecurity > 0;
+    let socket: net.Socket;
+    try {
+      const addon = needsAddon ? requireSockopt(`peer ${this.peer.name}`) : loadSockopt();
+      if (addon) {
+        const fd = addon.tcpSocket(family);
+        try {
+          this.applyOptions(addon, fd, true);
+        } catch (err) {
+          closeSync(fd);
+          throw err;
+        }
+        socket = new net.Socket({
+          fd,
+          readable: true,
+          writable: true,
+          manualStart: true,
+        } as net.SocketConstructorOpts);
+      } else {
+        socket = new net.Socket();
+      }
+    } catch (err) {
+      const error = socketErrorText(err);
+      this.ctx.logger.error({ peer: this.peer.name, err: error }, "cannot create the connection");
+      queueMicrotask(() => this.fire({ type: "TcpConnectionFails", connId, error }));
+      return;
+    }
+    const conn = this.attach(connId, socket);
+    socket.once("connect", () => {
+      if (this.conns.get(connId) !== conn) return;
+      this.fire({
+        type: "TcpCrAcked",
+        connId,
+        localAddress: plainAddress(socket.localAddress),
+        remoteAddress: plainAddress(socket.remoteAddress),
+      });
+    });
+    socket.connect({
+      host: this.peer.address,
+      port: this.peer.port,
+      ...(this.peer.sourceAddress ? { localAddress: this.peer.sourceAddress } : {}),
+    });
+  }
+
+  private onMessageError(conn: Connection, err: BgpError): void {
+    this.ctx.logger.warn({ peer: this.peer.name, err: err.message }, "malformed message");
+    this.fire({
+      type: "MessageError",
+      connId: conn.id,
+      notification: err.notification,
+      reason: err.reason,
+    });
+  }
+
+  private onMessage(conn: Connection, m: Uint8Array): void {
+    const type = m[18];
+    switch (type) {
+      case MessageType.UPDATE:
+        this.counters.updatesIn++;
+        this.current = m;
+        this.fire({ type: "UpdateMsg", connId: conn.id });
+        this.current = null;
+        return;
+      case MessageType.KEEPALIVE:
+        this.counters.keepalivesIn++;
+        this.fire({ type: "KeepAliveMsg", connId: conn.id });
+        return;
+      case MessageType.OPEN:
+      case MessageType.NOTIFICATION:
+      case MessageType.ROUTE_REFRESH:
+        break;
+      default:
+        return;
+    }
+    let decoded: ReturnType<typeof decodeMessage>;
+    try {
+      decoded = decodeMessage(m, DEFAULT_CONTEXT);
+    } catch (err) {
+      if (type === MessageType.NOTIFICATION) {
+        // A malformed NOTIFICATION still ends the session (RFC 4271 §6.4).
+        this.counters.notificationsIn++;
+        const notification = { code: m[19] ?? 0, subcode: m[20] ?? 0, data: m.subarray(21) };
+        this.fire({ type: "NotifMsg", connId: conn.id, notification });
+        return;
+      }
+      if (err instanceof BgpError) {
+        this.onMessageError(conn, err);
+        return;
+      }
+      throw err;
+    }
+    switch (decoded.type) {
+      case "OPEN":
+        this.fire({ type: "BGPOpen", connId: conn.id, open: decoded });
+        return;
+      case "NOTIFICATION": {
+        this.counters.notificationsIn++;
+        const notification = { code: decoded.code, subcode: decoded.subcode, data: decoded.data };
+        this.ctx.logger.warn(
+          { peer: this.peer.name, code: decoded.code, subcode: decoded.subcode },
+          `received NOTIFICATION: ${notificationText(notification)}`,
+        );
+        this.fire({ type: "NotifMsg", connId: conn.id, notification });
+        return;
+      }
+      case "ROUTE-REFRESH":
+        this.current = m;
+        this.fire({ type: "RouteRefreshMsg", connId: conn.id });
+        this.current = null;
+        return;
+      default:
+        this.fire({
+          type: "MessageError",
+          connId: conn.id,
+          notification: {
+            code: NotifyCode.MESSAGE_HEADER_ERROR,
+            subcode: 3,
+            data: new Uint8Array([type]),
+          },
+          reason: `unexpected message type ${type}`,
+        });
+    }
+  }
+
+  /** The Conn records of the FSM (for tests and status). */
+  get fsmConns(): readonly Conn[] {
+    return this.state.conns;
+  }
+}
