@@ -1,0 +1,203 @@
+/**
+ * The attribute-set store: interning with reference counts (OpenBGPD rde_attr / rde_aspath,
+ * holo AttrSets). Every attribute set a path, an Adj-RIB-Out entry or a memo refers to is stored
+ * once, frozen, under a small integer id; paths hold ids in typed arrays.
+ *
+ * Freeing is deferred: a set whose count drops to zero (or that was interned and never
+ * referenced) is only released by `sweep()`, which the engine runs at the end of each work slice.
+ * A set that is dropped and taken again within one slice (a path replaced by an equal one) is
+ * therefore not rebuilt.
+ *
+ * The decoder's `AttributeCache` (wire-api.md) is provided per codec-context signature by
+ * `WireCache`: identical attribute bytes are decoded once, and each cache entry remembers the
+ * interned set(s) it resolved to (one for the IPv4 NLRI field with NEXT_HOP, one for MP_REACH),
+ * so a repeated UPDATE costs two map lookups and no attribute work at all.
+ */
+import { parseIPv4 } from "../../common/ip/address.js";
+import type { AttributeCache, PathAttributes } from "../wire/types.js";
+import { hashAttrs, sameAttrs } from "./attr-equality.js";
+import { AttrSet } from "./attr-set.js";
+
+export interface WireEntry {
+  readonly attrs: PathAttributes;
+  /** Set for NLRI of the IPv4 NLRI field (next hop from NEXT_HOP). */
+  nh: AttrSet | null;
+  /** Set for MP_REACH_NLRI (next hops from MP_REACH). */
+  mp: AttrSet | null;
+}
+
+export class WireCache implements AttributeCache {
+  readonly entries = new Map<string, WireEntry>();
+  private fresh: string[] = [];
+
+  get(key: string): PathAttributes | undefined {
+    return this.entries.get(key)?.attrs;
+  }
+
+  set(key: string, attrs: PathAttributes): void {
+    this.entries.set(key, { attrs, nh: null, mp: null });
+    this.fresh.push(key);
+  }
+
+  /** The entry for `key`, creating it when the decoder did not (no cache use for that message). */
+  entry(key: string, attrs: PathAttributes): WireEntry {
+    let e = this.entries.get(key);
+    if (e === undefined) {
+      e = { attrs, nh: null, mp: null };
+      this.entries.set(key, e);
+      this.fresh.push(key);
+    }
+    return e;
+  }
+
+  /** Drops entries added since the last sweep that never resolved to a live set. */
+  sweep(): void {
+    for (const key of this.fresh) {
+      const e = this.entries.get(key);
+      if (e !== undefined && (e.nh === null || !e.nh.alive) && (e.mp === null || !e.mp.alive)) {
+        this.entries.delete(key);
+      }
+    }
+    this.fresh = [];
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The normal form of `attrs` with `nextHops` (see attr-set.ts); returns `attrs` when it already is. */
+export function normalise(attrs: PathAttributes, nextHops: readonly string[]): PathAttributes {
+  const v4 = nextHops.length > 0 && parseIPv4(nextHops[0]) !== null ? nextHops[0] : undefined;
+  if (
+    attrs.mpReach === undefined &&
+    attrs.mpUnreach === undefined &&
+    attrs.as4Path === undefined &&
+    attrs.as4Aggregator === undefined &&
+    attrs.nextHop === v4
+  ) {
+    return attrs;
+  }
+  const out: Mutable<PathAttributes> = { ...attrs };
+  delete out.mpReach;
+  delete out.mpUnreach;
+  delete out.as4Path;
+  delete out.as4Aggregator;
+  if (v4 === undefined) delete out.nextHop;
+  else out.nextHop = v4;
+  return out;
+}
+
+export class AttrStore {
+  private readonly sets: (AttrSet | undefined)[] = [];
+  private readonly freeIds: number[] = [];
+  private readonly byHash = new Map<number, AttrSet | AttrSet[]>();
+  private zero: AttrSet[] = [];
+  private readonly caches = new Map<string, WireCache>();
+  private _size = 0;
+
+  get size(): number {
+    return this._size;
+  }
+
+  get(id: number): AttrSet {
+    return this.sets[id]!;
+  }
+
+  /** The decoder cache for sessions whose codec context has this signature. */
+  wireCache(signature: string): WireCache {
+    let c = this.caches.get(signature);
+    if (c === undefined) {
+      c = new WireCache();
+      this.caches.set(signature, c);
+    }
+    return c;
+  }
+
+  /** The interned set equal to (attrs, nextHops); created with no references when new. */
+  intern(attrs: PathAttributes, nextHops: readonly string[]): AttrSet {
+    const norm = normalise(attrs, nextHops);
+    const h = hashAttrs(norm, nextHops);
+    const bucket = this.byHash.get(h);
+    if (bucket !== undefined) {
+      if (bucket instanceof AttrSet) {
+        if (sameAttrs(bucket.attrs, bucket.nextHops, norm, nextHops)) return bucket;
+      } else {
+        for (const s of bucket) if (sameAttrs(s.attrs, s.nextHops, norm, nextHops)) return s;
+      }
+    }
+    const id = this.freeIds.pop() ?? this.sets.length;
+    const set = new AttrSet(
+      id,
+      Object.isFrozen(norm) ? norm : Object.freeze(norm),
+      Object.freeze([...nextHops]),
+      h,
+    );
+    this.sets[id] = set;
+    this._size++;
+    if (bucket === undefined) this.byHash.set(h, set);
+    else if (bucket instanceof AttrSet) this.byHash.set(h, [bucket, set]);
+    else bucket.push(set);
+    this.zero.push(set);
+    return set;
+  }
+
+  /** Interns the set a decoded UPDATE's attributes give for NLRI reached via `viaMp`. */
+  resolveWire(cache: WireCache, key: string, attrs: PathAttributes, viaMp: boolean): AttrSet {
+    const e = cache.entry(key, attrs);
+    const cur = viaMp ? e.mp : e.nh;
+    if (cur !== null && cur.alive) return cur;
+    const nextHops = viaMp
+      ? (attrs.mpReach?.nextHops ?? [])
+      : attrs.nextHop === undefined
+        ? []
+        : [attrs.nextHop];
+    const set = this.intern(attrs, nextHops);
+    if (viaMp) e.mp = set;
+    else e.nh = set;
+    if (set.wireRefs === null) set.wireRefs = [];
+    set.wireRefs.push({ map: cache.entries, key });
+    return set;
+  }
+
+  ref(id: number): void {
+    this.sets[id]!.refs++;
+  }
+
+  unref(id: number): void {
+    const s = this.sets[id]!;
+    if (--s.refs === 0) this.zero.push(s);
+  }
+
+  /** Frees the sets left without references since the last sweep. */
+  sweep(): void {
+    if (this.zero.length > 0) {
+      const zero = this.zero;
+      this.zero = [];
+      for (const s of zero) if (s.alive && s.refs === 0) this.free(s);
+    }
+    for (const c of this.caches.values()) c.sweep();
+  }
+
+  private free(s: AttrSet): void {
+    s.alive = false;
+    s.memo = null;
+    this.sets[s.id] = undefined;
+    this.freeIds.push(s.id);
+    this._size--;
+    const bucket = this.byHash.get(s.hash);
+    if (bucket === s) this.byHash.delete(s.hash);
+    else if (Array.isArray(bucket)) {
+      const rest = bucket.filter((x) => x !== s);
+      this.byHash.set(s.hash, rest.length === 1 ? rest[0] : rest);
+    }
+    if (s.wireRefs !== null) {
+      for (const { map, key } of s.wireRefs) {
+        const e = map.get(key) as WireEntry | undefined;
+        if (e === undefined) continue;
+        if (e.nh === s) e.nh = null;
+        if (e.mp === s) e.mp = null;
+        if (e.nh === null && e.mp === null) map.delete(key);
+      }
+      s.wireRefs = null;
+    }
+  }
+}
