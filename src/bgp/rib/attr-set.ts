@@ -95,7 +95,7 @@ export class AttrSet {
 
   memoGet(key: number): AttrSet | undefined {
     const r = this.memo?.get(key);
-    return r !== undefined && r.alive ? r : undefined;
+    return r?.alive ? r : undefined;
   }
 
   memoSet(key: number, value: AttrSet): void {

@@ -144,7 +144,7 @@ export class AttrStore {
   resolveWire(cache: WireCache, key: string, attrs: PathAttributes, viaMp: boolean): AttrSet {
     const e = cache.entry(key, attrs);
     const cur = viaMp ? e.mp : e.nh;
-    if (cur !== null && cur.alive) return cur;
+    if (cur?.alive) return cur;
     const nextHops = viaMp
       ? (attrs.mpReach?.nextHops ?? [])
       : attrs.nextHop === undefined

@@ -204,13 +204,13 @@ export class DecisionProcess {
     const keep = this.keep;
     for (let i = 0; i < alive; i++) {
       const si = store.get(pool.eff[cand[i]]);
-      const mi = si.med < 0 ? 0 : si.med;
+      const mi = Math.max(si.med, 0);
       let beaten = false;
       for (let j = 0; j < alive && !beaten; j++) {
         if (j === i) continue;
         const sj = store.get(pool.eff[cand[j]]);
         if (!always && sj.neighborAs !== si.neighborAs) continue;
-        const mj = sj.med < 0 ? 0 : sj.med;
+        const mj = Math.max(sj.med, 0);
         if (mj < mi) beaten = true;
       }
       keep[i] = beaten ? 0 : 1;

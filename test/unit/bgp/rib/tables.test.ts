@@ -106,7 +106,9 @@ describe("PathIndex and PairMap", () => {
           }
           expect(m.size).toBe(model.size);
           const seen = new Map<string, number>();
-          m.forEach((p, id, v) => seen.set(`${p}/${id}`, v));
+          m.forEach((p, id, v) => {
+            seen.set(`${p}/${id}`, v);
+          });
           expect(seen).toEqual(model);
         }),
       );
