@@ -151,6 +151,9 @@ export class Daemon {
   async start(): Promise<void> {
     const o = this.options;
     checkDatastore(o.datastore);
+    // CAP_NET_ADMIN now (before /run/wren is touched); CAP_NET_BIND_SERVICE once the listen
+    // port is known.
+    if (this.deps.checks?.privileges !== false) checkPrivileges(0);
     this.control = await startControlServer(o.controlSocket, createControlHandlers(this), this.log);
     try {
       if (o.http) {
@@ -406,7 +409,8 @@ export class Daemon {
   }
 }
 
-const NODE_MISSING = /(node|Node)\b.*\b(not found|does not exist|no such|unknown|missing|not in)/;
+/** How the renderer reports an unknown node ("no Node named "x" in the datastore ..."). */
+const NODE_MISSING = /\bno Node named\b|\bnode\b.*\b(not found|does not exist|no such|unknown)\b/i;
 
 /** The start-up error for a first datastore read that gave no usable plan. */
 export function startupConfigError(snapshot: PlanSnapshot, o: RunOptions): DaemonError {

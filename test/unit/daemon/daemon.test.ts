@@ -309,7 +309,12 @@ describe("daemon start-up errors", () => {
 
   it("a node that is not in the datastore", async () => {
     const source = new FakeConfigSource(plan());
-    source.setErrors([{ message: 'node "node1" not found: no Node resource with that name' }]);
+    source.setErrors([
+      {
+        resource: "Node node1",
+        message: 'no Node named "node1" in the datastore (known: node2, node3)',
+      },
+    ]);
     const { daemon } = make(source);
     await expect(daemon.start()).rejects.toMatchObject({
       code: "DAEMON_NODE_NOT_FOUND",
