@@ -1,0 +1,239 @@
+// The speaker composition with a recording stand-in RIB: messages cross asynchronously in both
+// directions, configure() diffs peers, status() joins session and RIB views, stop modes.
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  createSpeakerWith,
+  type RibPort,
+  speakerConfigFromJson,
+} from "../../../../src/bgp/speaker/index.js";
+import type { RibToSession, SessionToRib } from "../../../../src/common/contracts/bgp-engines.js";
+import type { BgpRouteBatch } from "../../../../src/common/contracts/dataplane.js";
+import type { Speaker, SpeakerEvent } from "../../../../src/common/contracts/speaker.js";
+import type { SpeakerConfig } from "../../../../src/common/contracts/speaker-config.js";
+
+class StubRib implements RibPort {
+  readonly seen: SessionToRib[] = [];
+  configs: SpeakerConfig[] = [];
+  restartMode = false;
+  private session: ((m: RibToSession) => void)[] = [];
+  private handling = false;
+  reentered = false;
+  configure(c: SpeakerConfig) {
+    this.configs.push(c);
+  }
+  handle(m: SessionToRib) {
+    if (this.handling) this.reentered = true;
+    this.handling = true;
+    this.seen.push(m);
+    if (m.type === "sessionUp") {
+      // answer with an End-of-RIB (empty UPDATE) like a real RIB would
+      const eor = new Uint8Array(23).fill(0xff);
+      eor[16] = 0;
+      eor[17] = 23;
+      eor[18] = 2;
+      eor.fill(0, 19);
+      for (const l of this.session) l({ type: "updates", peerId: m.peerId, messages: [eor] });
+    }
+    this.handling = false;
+  }
+  onSessionMessage(l: (m: RibToSession) => void) {
+    this.session.push(l);
+  }
+  onKernelRoutes(_l: (b: BgpRouteBatch) => void) {}
+  startRestartMode() {
+    this.restartMode = true;
+  }
+  onConverged(_l: () => void) {}
+  peerCounters() {
+    return { received: 3, accepted: 2, advertised: 1, stale: 0 };
+  }
+  routes() {
+    return [];
+  }
+  locRibSize() {
+    return { ipv4: 7, ipv6: 0 };
+  }
+  async idle() {}
+}
+
+function config(routerId: string, listen: string, port: number, peers: object[]): SpeakerConfig {
+  return speakerConfigFromJson({
+    routerId,
+    asNumber: routerId === "10.0.0.1" ? 65001 : 65002,
+    listen: { address: listen, port },
+    peers,
+  });
+}
+
+const speakers: Speaker[] = [];
+afterEach(async () => {
+  await Promise.all(speakers.splice(0).map((s) => s.stop("withdraw")));
+});
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 8000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function make(restarting = false) {
+  const rib = new StubRib();
+  const events: SpeakerEvent[] = [];
+  const speaker = createSpeakerWith({ restarting, session: { hostname: null } }, () => rib);
+  speaker.onEvent((e) => events.push(e));
+  speakers.push(speaker);
+  return { rib, speaker, events };
+}
+
+async function pair() {
+  const a = make();
+  const b = make();
+  await a.speaker.configure(config("10.0.0.1", "127.0.0.1", 0, []));
+  await b.speaker.configure(config("10.0.0.2", "127.0.0.2", 0, []));
+  return { a, b };
+}
+
+describe("speaker composition", () => {
+  it("composes session and RIB: sessionUp reaches the RIB, the RIB's UPDATE reaches the peer", async () => {
+    const { a, b } = await pair();
+    const pa = 20179 + Math.floor(Math.random() * 1000);
+    const pb = pa + 1000;
+    const peerB = {
+      name: "B",
+      address: "127.0.0.2",
+      port: pb,
+      asNumber: 65002,
+      sourceAddress: "127.0.0.1",
+      holdTime: 9,
+      connectRetryTime: 1,
+    };
+    const peerA = {
+      name: "A",
+      address: "127.0.0.1",
+      port: pa,
+      asNumber: 65001,
+      sourceAddress: "127.0.0.2",
+      holdTime: 9,
+      connectRetryTime: 1,
+    };
+    expect(await a.speaker.configure(config("10.0.0.1", "127.0.0.1", pa, [peerB]))).toEqual({
+      added: ["B"],
+      removed: [],
+      reset: [],
+      softChanged: [],
+    });
+    await b.speaker.configure(config("10.0.0.2", "127.0.0.2", pb, [peerA]));
+    await until(() => a.speaker.status().peers[0]?.bgpState === "Established", "A Established");
+    await until(() => b.rib.seen.some((m) => m.type === "update"), "EoR at B's RIB");
+    expect(a.rib.seen[0]).toMatchObject({ type: "sessionUp", peerId: "B" });
+    expect(a.rib.reentered).toBe(false);
+    const st = a.speaker.status();
+    expect(st).toMatchObject({
+      routerId: "10.0.0.1",
+      asNumber: 65001,
+      locRibPrefixes: { ipv4: 7, ipv6: 0 },
+    });
+    expect(st.peers[0]).toMatchObject({
+      name: "B",
+      state: "up",
+      bgpState: "Established",
+      info: "Established",
+      prefixes: { received: 3, accepted: 2, advertised: 1 },
+      family: "ipv4",
+      negotiated: { holdTime: 9, remoteRouterId: "10.0.0.2" },
+    });
+    expect(a.events).toContainEqual({
+      type: "peerState",
+      peer: "B",
+      from: "OpenConfirm",
+      to: "Established",
+      reason: null,
+    });
+
+    // soft change: description only; the session stays up
+    const soft = await a.speaker.configure(
+      config("10.0.0.1", "127.0.0.1", pa, [{ ...peerB, description: "leaf" }]),
+    );
+    expect(soft).toEqual({ added: [], removed: [], reset: [], softChanged: ["B"] });
+    expect(a.rib.configs).toHaveLength(3);
+    expect(a.speaker.status().peers[0].bgpState).toBe("Established");
+
+    // graceful stop: B's RIB sees a retained sessionDown, A's RIB sees nothing more
+    const before = a.rib.seen.length;
+    await a.speaker.stop("graceful");
+    await until(() => b.rib.seen.some((m) => m.type === "sessionDown"), "B sessionDown");
+    expect(b.rib.seen.find((m) => m.type === "sessionDown")).toMatchObject({ retainRoutes: true });
+    expect(a.rib.seen.slice(before).filter((m) => m.type === "sessionDown")).toEqual([]);
+  });
+
+  it("starts the RIB in restart mode and sets the R bit after our own restart", () => {
+    const { rib } = make(true);
+    expect(rib.restartMode).toBe(true);
+  });
+
+  it("reports a peer that needs the missing addon as an error event, not silently", async () => {
+    const { speaker, events } = make();
+    await speaker.configure(
+      config("10.0.0.1", "127.0.0.1", 0, [
+        { name: "P", address: "127.0.0.9", asNumber: 65009, password: "x", passive: true },
+      ]),
+    );
+    // with the addon built the peer simply waits (Active); without it, an error event names it
+    const peer = speaker.status().peers[0];
+    if (events.some((e) => e.type === "error")) {
+      expect(peer.state).toBe("down");
+      expect(peer.info).toMatch(/socket-option addon/);
+    } else {
+      expect(peer.bgpState).toBe("Active");
+    }
+  });
+});
+
+describe("speaker JSON configuration", () => {
+  it("fills BIRD/Calico defaults and derives families and local AS", () => {
+    const c = speakerConfigFromJson({
+      routerId: "10.0.0.1",
+      asNumber: 65001,
+      peers: [{ name: "p", address: "fd00::0002", asNumber: 65002 }],
+    });
+    expect(c.listen).toEqual({ address: null, port: 179 });
+    expect(c.gracefulRestart).toEqual({ enabled: true, restartTime: 120, convergenceTimeout: 300 });
+    expect(c.peers[0]).toMatchObject({
+      address: "fd00::2",
+      families: ["ipv6"],
+      localAsNumber: 65001,
+      holdTime: 240,
+      keepaliveTime: 80,
+      connectRetryTime: 5,
+      port: 179,
+    });
+  });
+
+  it("names the file and the field of a bad value", () => {
+    expect(() =>
+      speakerConfigFromJson(
+        {
+          routerId: "10.0.0.1",
+          asNumber: 65001,
+          peers: [{ name: "p", address: "10.0.0.2", asNumber: "x" }],
+        },
+        "s.json",
+      ),
+    ).toThrow(/s\.json: peers\[0\]\.asNumber/);
+    expect(() =>
+      speakerConfigFromJson(
+        {
+          routerId: "10.0.0.1",
+          asNumber: 65001,
+          peers: [{ name: "p", address: "10.0.0.2", asNumber: 1, holdTime: 2 }],
+        },
+        "s.json",
+      ),
+    ).toThrow(/holdTime: 0 or at least 3/);
+    expect(() =>
+      speakerConfigFromJson({ routerId: "10.0.0.1", asNumber: 65001, bogus: 1 }, "s.json"),
+    ).toThrow(/s\.json/);
+  });
+});
