@@ -34,6 +34,7 @@ import {
 } from "../session/index.js";
 import { Bus } from "./bus.js";
 import type { RibFactory, RibPort } from "./rib-port.js";
+import { SessionOnlyRib } from "./session-only-rib.js";
 
 export interface CreateSpeakerOptions {
   readonly logger?: Logger;
@@ -200,8 +201,10 @@ export function createSpeakerWith(
 export function createSpeaker(
   options: CreateSpeakerOptions = {},
 ): Speaker & { idle(): Promise<void> } {
-  if (!options.rib) {
-    throw new Error("the RIB engine (src/bgp/rib) is not available yet: pass options.rib");
-  }
-  return createSpeakerWith(options, options.rib);
+  if (options.rib) return createSpeakerWith(options, options.rib);
+  (options.logger ?? silentLogger).warn(
+    {},
+    "RIB engine not built in: running sessions only (no routes)",
+  );
+  return createSpeakerWith(options, () => new SessionOnlyRib());
 }
