@@ -1,0 +1,210 @@
+// wren speaker ↔ BIRD 2, BIRD 1.6 (bird for IPv4, bird6 for IPv6), GoBGP 3 and ExaBGP 4 in
+// namespaces: every session Established, checked from both sides (birdc show protocols,
+// gobgp neighbor -j, ExaBGP's neighbor state).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type BirdPeer,
+  type ExabgpPeer,
+  type GobgpPeer,
+  Lab,
+  skipReason,
+  startBird,
+  startExabgp,
+  startGobgp,
+} from "../../harness/index.js";
+import { SpeakerProcess, speakerJson, wrenBuildMissing } from "./speaker-process.js";
+
+const skip = skipReason("bird2", "bird1", "gobgp", "exabgp") ?? wrenBuildMissing();
+
+const TIMERS =
+  "hold time 9; keepalive time 3; connect delay time 1; connect retry time 1; error wait time 1, 5;";
+
+describe.skipIf(skip)(
+  `wren speaker with BIRD 2, BIRD 1.6, GoBGP, ExaBGP${skip ? ` (skipped: ${skip})` : ""}`,
+  () => {
+    let lab: Lab;
+    let wren: SpeakerProcess;
+    let bird2: BirdPeer;
+    let bird1: BirdPeer;
+    let bird6: BirdPeer;
+    let gobgp: GobgpPeer;
+    let exabgp: ExabgpPeer;
+
+    beforeAll(async () => {
+      lab = await Lab.create();
+      for (const n of ["wren", "bird2", "bird1", "gobgp", "exa"]) await lab.addNode(n);
+      await lab.link("wren", "b2", "bird2", "eth0", { addrA: "10.0.2.1/30", addrB: "10.0.2.2/30" });
+      await lab.link("wren", "b1", "bird1", "eth0", {
+        addrA: ["10.0.3.1/30", "fd00:3::1/64"],
+        addrB: ["10.0.3.2/30", "fd00:3::2/64"],
+      });
+      await lab.link("wren", "gb", "gobgp", "eth0", { addrA: "10.0.4.1/30", addrB: "10.0.4.2/30" });
+      await lab.link("wren", "ex", "exa", "eth0", { addrA: "10.0.5.1/30", addrB: "10.0.5.2/30" });
+
+      bird2 = await startBird(
+        lab,
+        "bird2",
+        `router id 10.0.2.2;
+protocol device { }
+protocol bgp wren { local 10.0.2.2 as 65012; neighbor 10.0.2.1 as 65001; ${TIMERS}
+  ipv4 { import all; export all; }; }
+`,
+        { variant: "2" },
+      );
+      bird1 = await startBird(
+        lab,
+        "bird1",
+        `router id 10.0.3.2;
+protocol device { }
+protocol bgp wren { local 10.0.3.2 as 65013; neighbor 10.0.3.1 as 65001; ${TIMERS} import all; export all; }
+`,
+        { variant: "1" },
+      );
+      bird6 = await startBird(
+        lab,
+        "bird1",
+        `router id 10.0.3.2;
+protocol device { }
+protocol bgp wren6 { local fd00:3::2 as 65013; neighbor fd00:3::1 as 65001; ${TIMERS} import all; export all; }
+`,
+        { variant: "1-6", name: "bird6" },
+      );
+      gobgp = await startGobgp(
+        lab,
+        "gobgp",
+        `[global.config]
+  as = 65014
+  router-id = "10.0.4.2"
+  local-address-list = ["10.0.4.2"]
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "10.0.4.1"
+    peer-as = 65001
+  [neighbors.timers.config]
+    connect-retry = 1
+    hold-time = 9
+    keepalive-interval = 3
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv4-unicast"
+`,
+      );
+      exabgp = await startExabgp(
+        lab,
+        "exa",
+        `neighbor 10.0.5.1 {
+    router-id 10.0.5.2;
+    local-address 10.0.5.2;
+    local-as 65015;
+    peer-as 65001;
+    hold-time 9;
+    family {
+        ipv4 unicast;
+    }
+}
+`,
+      );
+      const peer = (name: string, address: string, asNumber: number) => ({
+        name,
+        address,
+        asNumber,
+        holdTime: 9,
+        keepaliveTime: 3,
+        connectRetryTime: 1,
+      });
+      wren = await SpeakerProcess.start(
+        lab,
+        "wren",
+        speakerJson({
+          routerId: "10.0.0.1",
+          asNumber: 65001,
+          peers: [
+            peer("bird2", "10.0.2.2", 65012),
+            peer("bird1", "10.0.3.2", 65013),
+            peer("bird6", "fd00:3::2", 65013),
+            peer("gobgp", "10.0.4.2", 65014),
+            { ...peer("exabgp", "10.0.5.2", 65015), passive: true },
+          ],
+        }),
+      );
+    });
+    afterAll(async () => {
+      await wren?.stop("withdraw");
+      await lab?.cleanup();
+    });
+
+    it("BIRD 2: Established on both sides", async () => {
+      const p = await wren.waitEstablished("bird2");
+      await bird2.waitEstablished("10.0.2.1");
+      const proto = (await bird2.protocols()).find((x) => x.name === "wren")!;
+      expect(proto).toMatchObject({ state: "up", bgpState: "Established" });
+      expect(p.negotiated).toMatchObject({
+        remoteRouterId: "10.0.2.2",
+        families: ["ipv4-unicast"],
+        as4: true,
+        routeRefresh: true,
+        enhancedRouteRefresh: true,
+      });
+    });
+
+    it("BIRD 1.6 (bird, IPv4): Established on both sides", async () => {
+      const p = await wren.waitEstablished("bird1");
+      await bird1.waitEstablished("10.0.3.1");
+      expect(p.negotiated).toMatchObject({ families: ["ipv4-unicast"], as4: true });
+    });
+
+    it("BIRD 1.6 (bird6, IPv6): Established on both sides", async () => {
+      const p = await wren.waitEstablished("bird6");
+      await bird6.waitEstablished("fd00:3::1");
+      expect(p.negotiated).toMatchObject({ families: ["ipv6-unicast"], localAddress: "fd00:3::1" });
+    });
+
+    it("GoBGP 3: Established on both sides", async () => {
+      const p = await wren.waitEstablished("gobgp");
+      await gobgp.waitEstablished("10.0.4.1");
+      const n = (await gobgp.neighbors())[0] as unknown as {
+        state: { session_state: number; peer_as: number };
+      };
+      expect(n.state.session_state).toBe(6);
+      expect(p.negotiated).toMatchObject({ remoteRouterId: "10.0.4.2", holdTime: 9 });
+    });
+
+    it("ExaBGP 4 (wren passive, ExaBGP dials): Established on both sides", async () => {
+      const p = await wren.waitEstablished("exabgp");
+      await exabgp.waitEstablished("10.0.5.1");
+      expect(p.passive).toBe(true);
+      expect(p.negotiated).toMatchObject({ remoteRouterId: "10.0.5.2" });
+    });
+
+    it("a peer removed from the configuration gets Cease / Peer De-configured; the others stay up", async () => {
+      const status = await wren.status();
+      const keep = status.peers
+        .filter((p) => p.name !== "bird2")
+        .map((p) => ({
+          name: p.name,
+          address: p.address,
+          asNumber: p.asNumber,
+          holdTime: 9,
+          keepaliveTime: 3,
+          connectRetryTime: 1,
+          passive: p.passive,
+        }));
+      const r = await wren.command({
+        cmd: "configure",
+        config: speakerJson({ routerId: "10.0.0.1", asNumber: 65001, peers: keep }),
+      });
+      expect(r.result).toMatchObject({ removed: ["bird2"], reset: [] });
+      const proto = await (async () => {
+        for (let i = 0; i < 100; i++) {
+          const x = (await bird2.protocols()).find((y) => y.name === "wren")!;
+          if (x.bgpState !== "Established") return x;
+          await new Promise((r2) => setTimeout(r2, 100));
+        }
+        throw new Error("BIRD 2 stayed Established");
+      })();
+      expect(proto.info).toMatch(/Received: Peer de-configured|Hard reset/i);
+      for (const name of ["bird1", "bird6", "gobgp", "exabgp"])
+        expect((await wren.peer(name)).bgpState).toBe("Established");
+    });
+  },
+);
