@@ -1,6 +1,7 @@
 // The namespace runner's reading of containerlab topology files: environment expansion,
 // inheritance, link forms, and the project's checks on broken topologies (each problem names
 // the file and the node or link).
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: containerlab ${VAR} syntax under test, not JS templates
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
