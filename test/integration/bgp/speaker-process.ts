@@ -191,3 +191,9 @@ export function speakerJson(o: {
     ...o.extra,
   };
 }
+
+/** Route-level tests need the RIB engine built into dist/ (without it wren runs sessions only). */
+export function ribMissing(): string | undefined {
+  const engine = resolve(import.meta.dirname, "../../../dist/bgp/rib/engine.js");
+  return existsSync(engine) ? undefined : `the RIB engine (${engine}) is not built`;
+}
