@@ -171,12 +171,22 @@ export class SessionEngine {
 
   /** Applies a configuration; the first call starts the listener. */
   async configure(c: SpeakerConfig): Promise<ConfigureResult> {
+    await this.listen(c);
+    return this.applyPeers(c);
+  }
+
+  /** (Re)binds the listener when the listen address or port changed (throws SessionError). */
+  async listen(c: SpeakerConfig): Promise<void> {
     const listen: ListenSpec = { address: c.listen.address, port: c.listen.port };
-    if (JSON.stringify(listen) !== JSON.stringify(this.listenSpec)) {
-      await this.listener.close();
-      await this.listener.listen(listen);
-      this.listenSpec = listen;
-    }
+    if (JSON.stringify(listen) === JSON.stringify(this.listenSpec)) return;
+    await this.listener.close();
+    this.listenSpec = null;
+    await this.listener.listen(listen);
+    this.listenSpec = listen;
+  }
+
+  /** Applies the peer part of a configuration: only the peers concerned are touched. */
+  applyPeers(c: SpeakerConfig): ConfigureResult {
     const allReset = this.config !== null && globalsKey(this.config) !== globalsKey(c);
     const added: string[] = [];
     const removed: string[] = [];

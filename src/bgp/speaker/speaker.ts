@@ -97,8 +97,11 @@ class BgpSpeaker implements Speaker {
     // Serialise reloads: each one diffs against the result of the previous one.
     const run = this.configuring.then(async () => {
       if (this.stopped) throw new Error("speaker is stopped");
-      const result = await this.session.configure(config);
+      // Listener first (port in use fails the reload), then the RIB, which validates policies
+      // and originated prefixes before changing anything, then the sessions.
+      await this.session.listen(config);
       this.rib.configure(config);
+      const result = this.session.applyPeers(config);
       this.config = config;
       for (const name of this.session.peerConfigs().map((p) => p.name)) {
         const s = this.session.status(name);
