@@ -64,6 +64,9 @@ export class AttrSet {
   readonly wellKnown: number;
   /** Memoised transforms of this set (import/export): key → result set. */
   memo: Map<number, AttrSet> | null = null;
+  /** Kernel next-hop set of a single path with this set from peer `kernelPeer` (kernel-out.ts). */
+  kernelPeer = -1;
+  kernelNh: object | null = null;
   /** Decoder cache entries that resolve to this set (removed when the set is freed). */
   wireRefs: { readonly map: Map<string, unknown>; readonly key: string }[] | null = null;
 
