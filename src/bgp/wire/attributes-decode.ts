@@ -51,6 +51,7 @@ function attrError(
   action: ErrorAction,
   reason: string,
   data: Uint8Array,
+  afiSafi: AfiSafiName | null = null,
 ): false {
   const err = new BgpError({
     code: NotifyCode.UPDATE_MESSAGE_ERROR,
@@ -59,6 +60,7 @@ function attrError(
     reason,
     data,
     attributeType: type,
+    afiSafi,
   });
   if (action === "session-reset") throw err;
   sink.errors.push(err);
@@ -108,8 +110,12 @@ export function decodeAttribute(
     else (a.unknown as UnknownAttribute[]).push(unknown);
     return true;
   }
-  const bad = (subcode: number, reason: string, action: ErrorAction = rule.action) =>
-    attrError(sink, type, subcode, action, reason, whole());
+  const bad = (
+    subcode: number,
+    reason: string,
+    action: ErrorAction = rule.action,
+    family: AfiSafiName | null = null,
+  ) => attrError(sink, type, subcode, action, reason, whole(), family);
   if ((flags & 0xc0) !== rule.flags) {
     if (type === AttrType.MP_REACH_NLRI || type === AttrType.MP_UNREACH_NLRI) {
       // §7.11/§5.3: AFI/SAFI disable needs the AFI/SAFI; without it, session reset.
@@ -119,6 +125,7 @@ export function decodeAttribute(
         UpdateErrorSubcode.ATTRIBUTE_FLAGS_ERROR,
         `attribute ${type} flags 0x${flags.toString(16)} conflict with its definition`,
         fam === null ? "session-reset" : "afi-safi-disable",
+        fam,
       );
     }
     return bad(
@@ -308,6 +315,7 @@ function mpError(
     family === null ? "session-reset" : "afi-safi-disable",
     reason,
     data,
+    family,
   );
 }
 

@@ -4,6 +4,7 @@
  * (session reset, AFI/SAFI disable, treat-as-withdraw, attribute discard). The stable `code`
  * string is derived from the NOTIFICATION code/subcode, e.g. ERR_BGP_UPDATE_MALFORMED_AS_PATH.
  */
+import type { AfiSafiName } from "../../common/contracts/families.js";
 import { WrenError } from "../../common/errors.js";
 import { NotifyCode } from "./constants.js";
 import type { ErrorAction } from "./types.js";
@@ -64,6 +65,8 @@ export class BgpError extends WrenError {
   readonly reason: string;
   /** Attribute type code the error is about, when it is about one. */
   readonly attributeType: number | null;
+  /** The family to disable, for "afi-safi-disable" (RFC 7606 §2, RFC 4760 §7). */
+  readonly afiSafi: AfiSafiName | null;
 
   constructor(init: {
     code: number;
@@ -72,6 +75,7 @@ export class BgpError extends WrenError {
     action?: ErrorAction;
     reason: string;
     attributeType?: number | null;
+    afiSafi?: AfiSafiName | null;
   }) {
     super(bgpErrorCode(init.code, init.subcode), init.reason);
     this.name = "BgpError";
@@ -79,6 +83,7 @@ export class BgpError extends WrenError {
     this.action = init.action ?? "session-reset";
     this.reason = init.reason;
     this.attributeType = init.attributeType ?? null;
+    this.afiSafi = init.afiSafi ?? null;
   }
 }
 
