@@ -278,13 +278,15 @@ export class Daemon {
 
   private onSpeakerEvent(event: SpeakerEvent): void {
     switch (event.type) {
-      case "peerState":
+      case "peerState": {
         this.metrics.peerStateChanged(event.peer);
+        const address = this.reconfigurer?.plan?.peers.find((p) => p.name === event.peer)?.address;
         this.log.info(
-          { peer: event.peer, from: event.from, to: event.to, reason: event.reason },
-          `BGP session ${event.peer}: ${event.from} → ${event.to}${event.reason ? ` (${event.reason})` : ""}`,
+          { peer: event.peer, address, from: event.from, to: event.to, reason: event.reason },
+          `BGP session ${event.peer}${address ? ` (${address})` : ""}: ${event.from} → ${event.to}${event.reason ? ` (${event.reason})` : ""}`,
         );
         break;
+      }
       case "converged":
         this.log.info("BGP converged; sweeping stale kernel routes");
         this.dataplaneEngine?.bgpConverged();

@@ -4,6 +4,9 @@
  * interfaces; `defaultEngines()` binds them to the real modules (src/calico, src/bgp/speaker,
  * src/dataplane) and tests pass fakes.
  */
+
+import { createSpeaker } from "../bgp/speaker/index.js";
+import { createConfigSource, diffPlans } from "../calico/index.js";
 import type { Clock } from "../common/clock.js";
 import type {
   DataplaneAgent,
@@ -72,12 +75,19 @@ function missing(engine: string, folder: string): never {
   );
 }
 
+/**
+ * Datastore watch debounce: short, so a WorkloadEndpoint written to the datastore reaches the
+ * dataplane well within 100 ms (the watcher also rescans periodically as a safety net).
+ */
+export const DATASTORE_DEBOUNCE_MS = 10;
+
 /** The real engines. */
 export function defaultEngines(): Engines {
   return {
-    createConfigSource: () => missing("Calico datastore/renderer", "src/calico"),
-    diffPlans: () => missing("Calico plan differ", "src/calico"),
-    createSpeaker: () => missing("BGP speaker", "src/bgp/speaker"),
+    createConfigSource: ({ datastore, node, logger }) =>
+      createConfigSource({ datastore, node, logger, debounceMs: DATASTORE_DEBOUNCE_MS }),
+    diffPlans,
+    createSpeaker: ({ logger, clock, restarting }) => createSpeaker({ logger, clock, restarting }),
     createDataplane: async () => missing("dataplane agent", "src/dataplane"),
   };
 }
