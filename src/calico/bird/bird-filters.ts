@@ -69,11 +69,12 @@ export function birdFilterFunctions(filters: readonly BGPFilter[], family: Famil
   const v = family === "ipv4" ? "V4" : "V6";
   const lines: string[] = [];
   for (const f of filters) {
+    let header = false;
     for (const direction of ["import", "export"] as const) {
       const rules = f.spec[`${direction}${v}`];
       if (rules.length === 0) continue;
-      if (lines.length === 0 || !lines.at(-1)!.startsWith("# v"))
-        lines.push(`# v${family === "ipv4" ? 4 : 6} BGPFilter ${f.name}`);
+      if (!header) lines.push(`# v${family === "ipv4" ? 4 : 6} BGPFilter ${f.name}`);
+      header = true;
       const arg = usesPeerType(rules) ? "bool internal_peer" : "";
       lines.push(`function ${birdFunctionName(f.name, direction, family)}(${arg}) {`);
       for (const r of rules) lines.push(`  ${ruleLine(r, family)}`);

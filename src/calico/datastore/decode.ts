@@ -135,7 +135,10 @@ export function decodeDocument(doc: RawDocument): Decoded {
   const kind = obj.kind;
   const name = (obj.metadata as { name?: unknown } | undefined)?.name;
   const namespaceRaw = (obj.metadata as { namespace?: unknown } | undefined)?.namespace;
-  const label = `${typeof kind === "string" ? kind : "resource"}${typeof name === "string" ? ` ${typeof namespaceRaw === "string" && NAMESPACED_KINDS.has(String(kind)) ? `${namespaceRaw}/` : ""}${name}` : ""}`;
+  const namespace = NAMESPACED_KINDS.has(String(kind))
+    ? `${typeof namespaceRaw === "string" ? namespaceRaw : "default"}/`
+    : "";
+  const label = `${typeof kind === "string" ? kind : "resource"}${typeof name === "string" ? ` ${namespace}${name}` : ""}`;
   const msg = (path: Path, message: string): ConfigMessage => ({
     ...at(path),
     resource: label,

@@ -1,6 +1,6 @@
 /**
  * Which block a node should own, decided from a snapshot alone (pure): the node's blocks are
- * the BlockAffinities naming it; for each address family in which it owns no block in any pool
+ * the BlockAffinities naming it; for each of its address families (claimFamilies) in which it owns no block in any pool
  * it may draw from, it would claim the first free block of the first such pool (pools sorted by
  * CIDR). A pool is usable for automatic claims when it is not disabled, allows `Workload` use,
  * has assignmentMode Automatic, and its nodeSelector matches the node's labels. A block is free
@@ -68,6 +68,18 @@ export function firstFreeBlockOf(pool: IPPool, taken: readonly string[]): string
   return null;
 }
 
+/**
+ * Address families a node claims blocks in automatically: those it has a BGP address in (a
+ * dual-stack node claims both, an IPv6-only node only IPv6); IPv4 for a node without BGP
+ * addresses (Calico's CNI default, assign_ipv4). Explicit allocations may use any family.
+ */
+export function claimFamilies(node: CalicoNode | undefined): Family[] {
+  const out: Family[] = [];
+  if (node?.spec.bgp?.ipv4Address) out.push("ipv4");
+  if (node?.spec.bgp?.ipv6Address) out.push("ipv6");
+  return out.length > 0 ? out : ["ipv4"];
+}
+
 export interface ClaimIntent {
   readonly pool: IPPool;
   readonly block: string;
@@ -80,6 +92,7 @@ export function blockToClaim(
   family: Family,
 ): ClaimIntent | null {
   const node = snapshot.nodes.find((n) => n.name === nodeName);
+  if (!claimFamilies(node).includes(family)) return null;
   const pools = claimablePools(snapshot, node, family);
   if (pools.length === 0) return null;
   const mine = affinitiesOf(snapshot, nodeName);

@@ -32,7 +32,7 @@ type Check<T> = { ok: true; value: T } | { ok: false; message: string };
 /** A field whose value is converted by `parse`; failures become one custom issue. */
 export function converted<T>(parse: (value: unknown) => Check<T>) {
   return z.unknown().transform((value, ctx): T => {
-    const r = parse(value);
+    const r: Check<T> = value === undefined ? { ok: false, message: "is required" } : parse(value);
     if (!r.ok) {
       ctx.addIssue({ code: "custom", message: r.message });
       return z.NEVER;

@@ -117,6 +117,9 @@ class Lexer {
       }
     }
     if (rest[0] === "=") this.fail(pos, 'unexpected "=" (did you mean "=="?)');
+    if (rest[0] === "(" && ["has", "all", "global"].includes(label)) {
+      this.fail(pos, `unexpected "(": write ${label}( without a space before "("`);
+    }
     this.fail(
       pos,
       `expected ==, !=, in, not in, contains, starts with or ends with after label "${label}"`,
