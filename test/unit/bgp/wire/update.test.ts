@@ -96,6 +96,13 @@ describe("attribute cache", () => {
   });
 });
 
+describe("NLRI fields", () => {
+  it("clears host bits beyond the prefix length and decodes /0", () => {
+    const d = decodeUpdate(updateBody({ withdrawn: "19 0a0000ff 00 1f c0a80103" }), TWO);
+    expect(toJson(d).withdrawn).toEqual(["10.0.0.128/25", "0.0.0.0/0", "192.168.1.2/31"]);
+  });
+});
+
 describe("End-of-RIB (RFC 4724 §2)", () => {
   it("recognises the markers of both families and only them", () => {
     for (const fam of ["ipv4-unicast", "ipv6-unicast"] as const) {
