@@ -33,8 +33,8 @@ import {
   silentLogger,
 } from "../session/index.js";
 import { Bus } from "./bus.js";
+import { defaultRibFactory } from "./default-rib.js";
 import type { RibFactory, RibPort } from "./rib-port.js";
-import { SessionOnlyRib } from "./session-only-rib.js";
 
 export interface CreateSpeakerOptions {
   readonly logger?: Logger;
@@ -204,10 +204,5 @@ export function createSpeakerWith(
 export function createSpeaker(
   options: CreateSpeakerOptions = {},
 ): Speaker & { idle(): Promise<void> } {
-  if (options.rib) return createSpeakerWith(options, options.rib);
-  (options.logger ?? silentLogger).warn(
-    {},
-    "RIB engine not built in: running sessions only (no routes)",
-  );
-  return createSpeakerWith(options, () => new SessionOnlyRib());
+  return createSpeakerWith(options, options.rib ?? defaultRibFactory);
 }

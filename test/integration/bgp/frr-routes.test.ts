@@ -76,7 +76,7 @@ function wrenConfig(o: { originate?: string[]; maxPrefix?: object; gr?: boolean 
     ],
     extra: {
       policies: ACCEPT_ALL,
-      gracefulRestart: { enabled: o.gr ?? true, restartTime: 60, convergenceTimeout: 30 },
+      gracefulRestart: { enabled: o.gr ?? true, restartTime: 60, convergenceTimeout: 5 },
     },
   });
 }
