@@ -203,8 +203,15 @@ function writeUnknown(w: ByteWriter, a: { flags: number; code: number; value: Ui
   w.bytes(a.value);
 }
 
+// Parsed next hops, by their text: packUpdates is called once per attribute set and parsing
+// IPv6 text is costly. Bounded; callers never modify the returned octets.
+const nextHopCache = new Map<string, Uint8Array>();
+
 /** Next hop octets for MP_REACH_NLRI: one address, or IPv6 global + link-local (RFC 2545 §3). */
 export function encodeNextHops(nextHops: readonly string[]): Uint8Array {
+  const key = nextHops.join(" ");
+  const hit = nextHopCache.get(key);
+  if (hit !== undefined) return hit;
   if (nextHops.length === 0 || nextHops.length > 2) {
     throw new RangeError(`MP_REACH_NLRI needs one or two next hops, got ${nextHops.length}`);
   }
@@ -222,6 +229,8 @@ export function encodeNextHops(nextHops: readonly string[]): Uint8Array {
     out.set(p, pos);
     pos += p.length;
   }
+  if (nextHopCache.size >= 4096) nextHopCache.clear();
+  nextHopCache.set(key, out);
   return out;
 }
 

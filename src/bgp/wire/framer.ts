@@ -1,13 +1,20 @@
 /**
  * Splits a TCP byte stream into BGP messages (RFC 4271 §4.1). Chunks may end anywhere (inside
  * the header, inside the body) and one chunk may hold several messages; `next()` returns each
- * complete message (header included) as its own copy, and throws the Message Header Error of
- * RFC 4271 §6.1 as a `BgpError` as soon as a header is bad. After an error the stream cannot be
- * resynchronised (the session must be reset), so every later call throws the same error.
+ * complete message (header included) and throws the Message Header Error of RFC 4271 §6.1 as a
+ * `BgpError` as soon as a header is bad. After an error the stream cannot be resynchronised (the
+ * session must be reset), so every later call throws the same error.
+ *
+ * Returned messages are views into an internal buffer that is never written again once a message
+ * has been handed out (a full buffer is replaced, not compacted), so they stay valid and need no
+ * per-message copy; a view keeps its buffer (up to 64 KiB) alive, so `slice()` a message before
+ * keeping it for long.
  */
 import { HEADER_LENGTH, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from "./constants.js";
 import type { BgpError } from "./errors.js";
 import { readHeader } from "./header.js";
+
+const BUFFER_SIZE = 65536;
 
 export interface FramerOptions {
   /** 4096 (default), or 65535 once the extended message capability is negotiated (RFC 8654). */
@@ -41,17 +48,14 @@ export class Framer {
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    const have = this.end - this.start;
     if (this.end + chunk.length > this.buf.length) {
-      if (have + chunk.length <= this.buf.length && this.start > 0) {
-        this.buf.copyWithin(0, this.start, this.end);
-      } else {
-        let cap = Math.max(this.buf.length * 2, 2 * MAX_MESSAGE);
-        while (cap < have + chunk.length) cap *= 2;
-        const next = new Uint8Array(cap);
-        next.set(this.buf.subarray(this.start, this.end));
-        this.buf = next;
-      }
+      // Replace the buffer (views handed out keep the old one intact).
+      const have = this.end - this.start;
+      let cap = BUFFER_SIZE;
+      while (cap < have + chunk.length) cap *= 2;
+      const next = new Uint8Array(cap);
+      next.set(this.buf.subarray(this.start, this.end));
+      this.buf = next;
       this.start = 0;
       this.end = have;
     }
@@ -72,12 +76,8 @@ export class Framer {
       throw err;
     }
     if (have < length) return null;
-    const msg = this.buf.slice(this.start, this.start + length);
+    const msg = this.buf.subarray(this.start, this.start + length);
     this.start += length;
-    if (this.start === this.end) {
-      this.start = 0;
-      this.end = 0;
-    }
     return msg;
   }
 }

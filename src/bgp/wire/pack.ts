@@ -67,7 +67,8 @@ function entriesThatFit(
 }
 
 function finishMessage(w: ByteWriter): Uint8Array {
-  const msg = w.buf.slice(0, w.pos);
+  // Buffers are sized exactly (up to a 1-octet MP length); copy only when they are not.
+  const msg = w.pos === w.buf.length ? w.buf : w.buf.slice(0, w.pos);
   writeHeader(msg, w.pos, MessageType.UPDATE);
   return msg;
 }
@@ -99,7 +100,7 @@ export function packUpdates(input: PackUpdatesInput, ctx: CodecContext): Uint8Ar
       const [to, size] = entriesThatFit(withdraw, i, capacity, addPath);
       if (to === i)
         throw new RangeError("packUpdates: a withdrawn prefix does not fit in a message");
-      const w = new ByteWriter(HEADER_LENGTH + 4 + size + MP_HEADER + 3);
+      const w = new ByteWriter(HEADER_LENGTH + 4 + size + (mp ? MP_HEADER + 3 : 0));
       w.pos = HEADER_LENGTH;
       if (!mp) {
         w.u16(size);

@@ -87,7 +87,7 @@ describe("Framer", () => {
     expect(got).toEqual([KEEPALIVE, UPDATE, KEEPALIVE, NOTIFICATION]);
   });
 
-  it("returns copies that later pushes do not change", () => {
+  it("returns messages that later pushes and chunk reuse do not change", () => {
     const f = new Framer();
     const chunk = concat(KEEPALIVE, UPDATE);
     f.push(chunk);
