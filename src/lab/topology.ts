@@ -386,6 +386,12 @@ export function checkTopology(t: Topology, opts: { forRunner?: boolean } = {}): 
       if (!existsSync(b.host))
         add({ node: n.name, message: `bind source ${b.host} (from "${b.spec}") does not exist` });
     }
+    const sc = n.startupConfig;
+    if (sc !== undefined && !sc.includes("\n") && !/^[a-z]+:\/\//.test(sc)) {
+      const path = isAbsolute(sc) ? sc : resolve(t.dir, sc);
+      if (!existsSync(path))
+        add({ node: n.name, message: `startup-config ${path} does not exist` });
+    }
     const peer = sharedWith(n);
     if (
       n.networkMode !== undefined &&

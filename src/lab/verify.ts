@@ -220,7 +220,7 @@ export function verifyRows(s: LabStatus, meta: LabRunMeta): CheckRow[] {
         check: "bgp",
         target,
         status: "skip",
-        detail: `${x.state}: ${x.peerNode} is a wren node that is ${peer.notRunning}`,
+        detail: `${x.state}: wren on ${x.peerNode} is ${peer.notRunning}`,
       });
     } else {
       rows.push({ check: "bgp", target, status: "fail", detail: x.state });

@@ -285,3 +285,15 @@ describe("exec lines", () => {
     ]);
   });
 });
+
+describe("startup-config", () => {
+  it("a startup-config file that does not exist", () => {
+    const yaml = ok.replace(
+      "  links:\n",
+      "    v:\n      kind: vyosnetworks_vyos\n      startup-config: vyos/none.boot\n  links:\n",
+    );
+    expect(problems(yaml, { forRunner: false })).toEqual([
+      `${file()} node v: startup-config ${join(dir, "vyos/none.boot")} does not exist`,
+    ]);
+  });
+});
