@@ -249,7 +249,8 @@ export class DecisionProcess {
     return take + 1;
   }
 
-  private tieBreak(a: number, b: number): number {
+  /** Orders two paths by the tie-breakers after EBGP (router id, cluster list, address, path id). */
+  tieBreak(a: number, b: number): number {
     const pool = this.pool;
     const store = this.store;
     const ra = this.routerIdOf(a);

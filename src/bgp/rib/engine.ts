@@ -59,7 +59,7 @@ export interface RibLimits {
   readonly maxInFlight: number;
 }
 
-const DEFAULT_LIMITS: RibLimits = { inSliceMs: 4, outSliceMs: 3, peerTurn: 2048, maxInFlight: 256 };
+const DEFAULT_LIMITS: RibLimits = { inSliceMs: 4, outSliceMs: 3, peerTurn: 1024, maxInFlight: 256 };
 
 const LOCAL_CONFIG_BASE = {
   name: "(local)",
@@ -502,14 +502,17 @@ export class RibEngine {
     while (this.inQueue.length > 0) {
       const peer = this.inQueue.shift()!;
       let turn = 0;
+      let late = false;
       while (peer.hasWork && turn < this.limits.peerTurn) {
         const r = this.runJob(peer, this.limits.peerTurn - turn);
         turn += Math.max(1, r.units);
         if (r.done) peer.shift();
+        late = performance.now() >= deadline;
+        if (late) break;
       }
       if (peer.hasWork) this.inQueue.push(peer);
       else this.inQueued.delete(peer);
-      if (performance.now() >= deadline) break;
+      if (late) break;
     }
   }
 

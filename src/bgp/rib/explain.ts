@@ -127,7 +127,13 @@ export function explainPath(core: RibCore, rib: FamilyRib, rec: number, best: nu
     let runner = -1;
     for (let r = rib.head[pool.prefix[rec]]; r >= 0; r = pool.next[r]) {
       if (r === rec || pool.eff[r] < 0) continue;
-      if (runner < 0 || pool.reason[r] > pool.reason[runner]) runner = r;
+      if (
+        runner < 0 ||
+        pool.reason[r] > pool.reason[runner] ||
+        (pool.reason[r] === pool.reason[runner] && rib.decision.tieBreak(r, runner) < 0)
+      ) {
+        runner = r;
+      }
     }
     text =
       runner < 0

@@ -25,20 +25,12 @@ export interface ImportResult {
   eff: AttrSet | null | undefined;
 }
 
-const caches = new WeakMap<PeerFamily, Map<AttrSet, ImportResult>>();
-
-export function importCache(pf: PeerFamily): Map<AttrSet, ImportResult> {
-  let c = caches.get(pf);
-  if (c === undefined) {
-    c = new Map();
-    caches.set(pf, c);
-  }
-  return c;
-}
-
 export function clearImportCache(pf: PeerFamily): void {
-  caches.get(pf)?.clear();
+  pf.importCache.clear();
 }
+
+/** Bound of the per-peer import cache (entries are small; sets not in use are dropped on clear). */
+const IMPORT_CACHE_MAX = 1 << 17;
 
 /** Eligibility of a received set on this session (prefix independent). */
 export function eligibility(core: RibCore, peer: PeerState, raw: AttrSet): number {
@@ -107,7 +99,7 @@ export function importSet(
   pf: PeerFamily,
   raw: AttrSet,
 ): ImportResult {
-  const cache = importCache(pf);
+  const cache = pf.importCache;
   const hit = cache.get(raw);
   if (hit !== undefined && (hit.eff === undefined || hit.eff === null || hit.eff.alive)) return hit;
   const status = eligibility(core, peer, raw);
@@ -131,7 +123,7 @@ export function importSet(
     status: status === Ineligible.NONE && eff === null ? Ineligible.POLICY : status,
     eff,
   };
-  if (cache.size > 4096) cache.clear();
+  if (cache.size >= IMPORT_CACHE_MAX) cache.clear();
   cache.set(raw, result);
   return result;
 }

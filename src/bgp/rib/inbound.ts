@@ -32,7 +32,8 @@ export interface InboundHooks {
     reason: string,
     holdDown: number | null,
   ): void;
-  maxPrefixCheck(peer: PeerState, family: Family): void;
+  /** Acts when the peer's paths (plus `pending` new ones) exceed its max-prefix limit. */
+  maxPrefixCheck(peer: PeerState, family: Family, pending: number): void;
 }
 
 /** AFI/SAFI of the MP attribute an afi-safi-disable error is about (from its data octets). */
@@ -200,6 +201,9 @@ function announce(
   const lens = list.lengths;
   const ids = list.pathIds;
   const v4 = list.family === "ipv4";
+  // With max-prefix "restart", stop before the path that would exceed the limit (RFC 4486).
+  const mp = peer.config.maxPrefix;
+  const limit = mp !== null && mp.action === "restart" ? mp.limit : -1;
   for (let i = 0; i < list.count; i++) {
     let prefix: number;
     if (v4) {
@@ -228,8 +232,16 @@ function announce(
       eff = set === null ? -1 : set.id;
       if (set === null) st = Ineligible.POLICY;
     }
-    core.setPath(peer, pf, prefix, ids === null ? 0 : ids[i], raw.id, eff, st);
+    const pathId = ids === null ? 0 : ids[i];
+    if (limit >= 0 && pf.adjIn.get(prefix, pathId) < 0) {
+      hooks.maxPrefixCheck(peer, list.family, 1);
+      if (peer.resetPending) {
+        rib.prefixes.releaseIfUnused(prefix);
+        return list.count;
+      }
+    }
+    core.setPath(peer, pf, prefix, pathId, raw.id, eff, st);
   }
-  hooks.maxPrefixCheck(peer, list.family);
+  hooks.maxPrefixCheck(peer, list.family, 0);
   return list.count;
 }

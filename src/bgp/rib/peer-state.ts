@@ -56,6 +56,8 @@ export class PeerFamily {
   selfNextHops: readonly string[] | null = null;
   /** Export results memoised per (candidate set, outcome, source kind). */
   readonly exportMemo = new Map<number, AttrSet>();
+  /** Import results per received set (import.ts). */
+  readonly importCache = new Map<AttrSet, { status: number; eff: AttrSet | null | undefined }>();
   received = 0;
   accepted = 0;
   advertised = 0;

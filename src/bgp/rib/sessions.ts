@@ -246,10 +246,10 @@ export class SessionLifecycle {
   }
 
   /** Max-prefix (RFC 4486 §4): warn, or Cease "Maximum Number of Prefixes Reached" with AFI/SAFI/limit. */
-  maxPrefixCheck(peer: PeerState, family: Family): void {
+  maxPrefixCheck(peer: PeerState, family: Family, pending: number): void {
     const mp = peer.config.maxPrefix;
     if (mp === null) return;
-    const total = peer.families.ipv4.received + peer.families.ipv6.received;
+    const total = peer.families.ipv4.received + peer.families.ipv6.received + pending;
     if (total <= mp.limit) {
       peer.maxPrefixWarned = false;
       return;

@@ -137,7 +137,14 @@ export function routeViews(core: RibCore, query: RouteQuery): RouteView[] {
         recs.push(r);
       }
       if (recs.length === 0) continue;
-      recs.sort((x, y) => pathRank(rib, y) - pathRank(rib, x));
+      const pool = rib.pool;
+      recs.sort(
+        (x, y) =>
+          pathRank(rib, y) - pathRank(rib, x) ||
+          (pool.eff[x] >= 0 && pool.eff[y] >= 0
+            ? rib.decision.tieBreak(x, y)
+            : pool.peer[x] - pool.peer[y]),
+      );
       out.push({
         prefix: formatPrefix(t.prefixAt(p)),
         paths: recs.map((r) => pathView(core, rib, r, best, now)),

@@ -183,7 +183,11 @@ function nlriOf(items: string[], family: "ipv4" | "ipv6", withIds: boolean): Nlr
 }
 
 /** Encodes `spec` as a full UPDATE message for a session with `addPath` families. */
-export function encodeSpec(spec: UpdateSpec, addPath: AfiSafiName[] = [], as4 = true): Uint8Array {
+export function encodeSpec(
+  spec: UpdateSpec,
+  addPath: readonly AfiSafiName[] = [],
+  as4 = true,
+): Uint8Array {
   const ctx = makeContext({ as4, addPath });
   const ap4 = addPath.includes("ipv4-unicast");
   const ap6 = addPath.includes("ipv6-unicast");
