@@ -386,7 +386,7 @@ VERSIONS="$(printf '{"frr":"%s","bird":"%s","gobgp":"%s","tshark":"%s"}' \
   "$("$FRR_BIN/bgpd" --version | head -1 | awk '{print $3}')" \
   "$(/usr/sbin/bird --version 2>&1 | awk '{print $3}')" \
   "$(/usr/bin/gobgpd --version 2>/dev/null | awk '{print $3}')" \
-  "$(tshark --version | head -1 | awk '{print $2}')")"
+  "$(tshark --version 2>/dev/null | head -1 | awk '{print $2}')")"
 mkdir -p "$OUT"
 node "$ROOT/scripts/capture/tshark-to-fixtures.mjs" --pcap "$RUN/bgp.pcap" --out "$OUT" \
   --peers "10.91.0.1=frr,10.91.0.11=frr,10.91.0.2=bird,10.91.0.3=gobgp,10.91.0.13=gobgp" \
