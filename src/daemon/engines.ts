@@ -81,6 +81,9 @@ function missing(engine: string, folder: string): never {
  */
 export const DATASTORE_DEBOUNCE_MS = 10;
 
+/** Which real engines this build wires in (integration tests skip on a missing one). */
+export const BUILT_ENGINES = { calico: true, speaker: true, dataplane: false } as const;
+
 /** The real engines. */
 export function defaultEngines(): Engines {
   return {

@@ -1,0 +1,359 @@
+// The real daemon in a namespace against FRR 8.4 leaves (issue 6): start and status JSON, the
+// node's IPAM block claimed and advertised, a peer added by writing a YAML file without bouncing
+// the others (checked on FRR's side), invalid YAML refused (old config kept; error in `wren show
+// config` and /readyz), SIGHUP, session reset and reconnection, SIGTERM with graceful restart
+// (FRR keeps wren's routes as stale, the kernel keeps wren's routes, the next start restarts),
+// and --no-graceful (withdraw and clean).
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILT_ENGINES } from "../../../src/daemon/engines.js";
+import { type FrrPeer, Lab, skipReason, startFrr, waitUntil } from "../../harness/index.js";
+import { WrenProcess, wrenBuildMissing } from "./wren-process.js";
+
+const skip =
+  skipReason("frr") ??
+  wrenBuildMissing() ??
+  (BUILT_ENGINES.dataplane ? undefined : "the dataplane agent (src/dataplane) is not built in yet");
+
+const NODE = "n1";
+const WREN_IP = "10.0.0.11";
+const TORS = [
+  { name: "tor1", ip: "10.0.0.254", as: 65001, net: "192.168.1.0/24" },
+  { name: "tor2", ip: "10.0.0.253", as: 65002, net: "192.168.2.0/24" },
+  { name: "tor3", ip: "10.0.0.252", as: 65003, net: "192.168.3.0/24" },
+] as const;
+
+function frrConf(t: (typeof TORS)[number]): string {
+  return `frr defaults datacenter
+hostname ${t.name}
+log file /dev/null
+!
+ip route ${t.net} blackhole
+!
+router bgp ${t.as}
+ bgp router-id ${t.ip}
+ no bgp ebgp-requires-policy
+ bgp graceful-restart
+ bgp graceful-restart restart-time 120
+ bgp graceful-restart stalepath-time 120
+ neighbor ${WREN_IP} remote-as 64512
+ neighbor ${WREN_IP} timers connect 1
+ address-family ipv4 unicast
+  network ${t.net}
+ exit-address-family
+`;
+}
+
+const BASE_YAML = `apiVersion: projectcalico.org/v3
+kind: BGPConfiguration
+metadata:
+  name: default
+spec:
+  nodeToNodeMeshEnabled: false
+  asNumber: 64512
+---
+apiVersion: projectcalico.org/v3
+kind: Node
+metadata:
+  name: ${NODE}
+spec:
+  bgp:
+    ipv4Address: ${WREN_IP}/24
+---
+apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata:
+  name: pods
+spec:
+  cidr: 10.244.0.0/16
+  blockSize: 26
+  ipipMode: Never
+  vxlanMode: Never
+`;
+
+function peerYaml(t: (typeof TORS)[number]): string {
+  return `apiVersion: projectcalico.org/v3
+kind: BGPPeer
+metadata:
+  name: ${t.name}
+spec:
+  node: ${NODE}
+  peerIP: ${t.ip}
+  asNumber: ${t.as}
+`;
+}
+
+interface FrrNeighbor {
+  bgpState?: string;
+  connectionsEstablished?: number;
+  connectionsDropped?: number;
+}
+
+async function frrNeighbor(frr: FrrPeer): Promise<FrrNeighbor> {
+  const j = await frr.json<Record<string, FrrNeighbor>>(`show bgp neighbors ${WREN_IP} json`);
+  return j[WREN_IP] ?? {};
+}
+
+async function kernelRoutes(lab: Lab, node: string): Promise<string[]> {
+  const r = await lab.exec(node, "ip", ["-4", "route", "show"]);
+  return r.stdout.trim().split("\n").filter(Boolean);
+}
+
+describe.skipIf(skip)(`wren run against FRR leaves${skip ? ` (skipped: ${skip})` : ""}`, () => {
+  let lab: Lab;
+  let ds: string;
+  const frrs: FrrPeer[] = [];
+  let wren: WrenProcess;
+
+  beforeAll(async () => {
+    lab = await Lab.create();
+    await lab.addSwitch("sw");
+    await lab.addNode(NODE);
+    await lab.attach("sw", NODE, "eth0", `${WREN_IP}/24`);
+    for (const t of TORS) {
+      await lab.addNode(t.name);
+      await lab.attach("sw", t.name, "eth0", `${t.ip}/24`);
+    }
+    ds = lab.dir(NODE, "ds");
+    writeFileSync(join(ds, "base.yaml"), BASE_YAML);
+    writeFileSync(join(ds, "tor1.yaml"), peerYaml(TORS[0]));
+    writeFileSync(join(ds, "tor2.yaml"), peerYaml(TORS[1]));
+    for (const t of TORS) frrs.push(await startFrr(lab, t.name, frrConf(t)));
+    wren = await WrenProcess.start(lab, { labNode: NODE, node: NODE, datastore: ds });
+  });
+
+  afterAll(async () => {
+    for (const f of frrs) await f.stop().catch(() => {});
+    await lab?.cleanup();
+  });
+
+  it("starts, peers with both leaves and reports the documented status JSON", async () => {
+    await frrs[0].waitEstablished(WREN_IP, 30_000);
+    await frrs[1].waitEstablished(WREN_IP, 30_000);
+    const status = await waitUntil(
+      "wren to receive both leaves' prefixes",
+      () => wren.status(),
+      // FRR also sends wren's own block back (eBGP); wren's AS-path loop check rejects it.
+      (s) =>
+        s.peers.length === 2 &&
+        s.peers.every((p) => p.bgpState === "Established" && p.prefixes.accepted === 1),
+    );
+    expect(Object.keys(status).sort()).toEqual(["asNumber", "config", "node", "peers", "routerId"]);
+    expect(status).toMatchObject({
+      node: NODE,
+      routerId: WREN_IP,
+      asNumber: 64512,
+      config: { ok: true, error: null },
+    });
+    for (const p of status.peers) {
+      expect(Object.keys(p).sort()).toEqual(
+        [
+          "address",
+          "asNumber",
+          "bgpState",
+          "family",
+          "info",
+          "port",
+          "prefixes",
+          "since",
+          "state",
+          "type",
+        ].sort(),
+      );
+      expect(p).toMatchObject({
+        port: 179,
+        type: "node specific",
+        family: "ipv4",
+        state: "up",
+        info: "Established",
+      });
+      expect(Number.isNaN(Date.parse(p.since))).toBe(false);
+    }
+    expect(status.peers.map((p) => `${p.address} AS${p.asNumber}`).sort()).toEqual([
+      "10.0.0.253 AS65002",
+      "10.0.0.254 AS65001",
+    ]);
+    const text = await wren.cli(["status"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(
+      /\| 10\.0\.0\.254 +\| node specific \| up +\| \d\d:\d\d:\d\d \| Established +\|/,
+    );
+  });
+
+  it("claims an IPAM block, blackholes it in the kernel and advertises it to the leaves", async () => {
+    const config = await wren.config();
+    const block = config.plan?.blocks.find((b) => b.state === "claimed")?.cidr;
+    expect(block).toMatch(/^10\.244\.\d+\.\d+\/26$/);
+    await waitUntil(
+      "FRR tor1 to learn wren's block",
+      () => frrs[0].prefixes(),
+      (ps) => ps.includes(block!),
+    );
+    const routes = await kernelRoutes(lab, NODE);
+    expect(routes).toContain(`blackhole ${block} proto bird`);
+    expect(
+      routes.some((r) => r.startsWith(`${TORS[0].net} via ${TORS[0].ip} dev eth0 proto bird`)),
+    ).toBe(true);
+  });
+
+  it("serves /livez, /readyz and /metrics in its namespace", async () => {
+    expect(await wren.http("/livez")).toMatchObject({ status: 200 });
+    const ready = await wren.http("/readyz");
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatch(/^ok: (all 2|2 of 2) BGP peers established\n$/);
+    const m = await wren.http("/metrics");
+    expect(m.body).toContain(
+      'wren_bgp_session_established{peer="10.0.0.254",name="Node_10_0_0_254"} 1',
+    );
+    expect(m.body).toContain(
+      'wren_bgp_prefixes_accepted{peer="10.0.0.254",name="Node_10_0_0_254"} 1',
+    );
+    expect(m.body).toMatch(/wren_kernel_route_operations_total [1-9]/);
+  });
+
+  it("a peer added by writing a YAML file comes up without bouncing the others", async () => {
+    const before = await Promise.all([frrNeighbor(frrs[0]), frrNeighbor(frrs[1])]);
+    const sinceBefore = Object.fromEntries(
+      (await wren.status()).peers.map((p) => [p.address, p.since]),
+    );
+    writeFileSync(join(ds, "tor3.yaml"), peerYaml(TORS[2]));
+    await frrs[2].waitEstablished(WREN_IP, 30_000);
+    const after = await Promise.all([frrNeighbor(frrs[0]), frrNeighbor(frrs[1])]);
+    for (let i = 0; i < 2; i++) {
+      expect(after[i].bgpState).toBe("Established");
+      expect(after[i].connectionsEstablished).toBe(before[i].connectionsEstablished);
+      expect(after[i].connectionsDropped).toBe(before[i].connectionsDropped);
+    }
+    const status = await wren.status();
+    expect(status.peers).toHaveLength(3);
+    for (const [addr, since] of Object.entries(sinceBefore)) {
+      expect(status.peers.find((p) => p.address === addr)?.since).toBe(since);
+    }
+  });
+
+  it("invalid YAML is refused: old config kept, error in show config and /readyz, fixed again", async () => {
+    const drops = (await frrNeighbor(frrs[0])).connectionsDropped;
+    writeFileSync(
+      join(ds, "broken.yaml"),
+      "apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata: [unclosed\n",
+    );
+    const config = await waitUntil(
+      "wren to refuse broken.yaml",
+      () => wren.config(),
+      (c) => !c.ok,
+    );
+    expect(config.error).toMatch(/^broken\.yaml:\d+: YAML syntax error/);
+    expect(config.plan?.peers).toHaveLength(3);
+    const ready = await wren.http("/readyz");
+    expect(ready.status).toBe(503);
+    expect(ready.body).toContain("broken.yaml");
+    const show = await wren.cli(["show", "config"]);
+    expect(show.stdout).toContain("CHANGE REFUSED");
+    expect(show.stdout).toMatch(/error: broken\.yaml:\d+/);
+    expect((await wren.status()).config.ok).toBe(false);
+    expect((await frrNeighbor(frrs[0])).connectionsDropped).toBe(drops);
+    rmSync(join(ds, "broken.yaml"));
+    await waitUntil(
+      "wren to accept the fixed datastore",
+      () => wren.config(),
+      (c) => c.ok,
+    );
+    expect((await wren.http("/readyz")).status).toBe(200);
+  });
+
+  it("SIGHUP re-reads the datastore", async () => {
+    const count = async () => {
+      const m = (await wren.http("/metrics")).body;
+      const line = m
+        .split("\n")
+        .find((l) =>
+          l.startsWith('wren_config_reloads_total{result="unchanged",trigger="sighup"}'),
+        );
+      return line ? Number(line.split(" ").at(-1)) : 0;
+    };
+    const before = await count();
+    wren.signal("SIGHUP");
+    await waitUntil("a SIGHUP reload to be counted", count, (n) => n === before + 1);
+  });
+
+  it("a session reset by the leaf reconnects within the connect-retry time", async () => {
+    await frrs[0].vtysh(`clear bgp ${WREN_IP}`);
+    await waitUntil(
+      "tor1 to drop the session",
+      () => frrNeighbor(frrs[0]),
+      (n) => (n.connectionsDropped ?? 0) > 0,
+      { timeoutMs: 10_000 },
+    );
+    await frrs[0].waitEstablished(WREN_IP, 15_000);
+  });
+
+  it("SIGTERM stops gracefully: FRR keeps wren's routes as stale, the kernel keeps the routes; the next start restarts", async () => {
+    const block = (await wren.config()).plan!.blocks[0].cidr;
+    const kernelBefore = (await kernelRoutes(lab, NODE))
+      .filter((r) => r.includes("proto bird"))
+      .sort();
+    expect(kernelBefore.length).toBeGreaterThanOrEqual(4); // 3 leaf networks + the block blackhole
+    await wren.stop("SIGTERM");
+    expect(wren.logEvents().some((e) => e.msg === "wren stopped" && e.mode === "graceful")).toBe(
+      true,
+    );
+    await waitUntil(
+      "tor1 to notice wren is gone",
+      () => frrNeighbor(frrs[0]),
+      (n) => n.bgpState !== "Established",
+      { timeoutMs: 10_000 },
+    );
+    const rib = await frrs[0].json<{ paths?: { stale?: boolean }[] }>(
+      `show bgp ipv4 unicast ${block} json`,
+    );
+    expect(rib.paths?.[0]?.stale).toBe(true);
+    expect((await kernelRoutes(lab, NODE)).filter((r) => r.includes("proto bird")).sort()).toEqual(
+      kernelBefore,
+    );
+
+    wren = await WrenProcess.start(lab, { labNode: NODE, node: NODE, datastore: ds });
+    expect(wren.logEvents().find((e) => e.msg === "wren starting")?.restarting).toBe(true);
+    for (const f of frrs) await f.waitEstablished(WREN_IP, 30_000);
+    await waitUntil(
+      "tor1 to refresh wren's block",
+      () => frrs[0].json<{ paths?: { stale?: boolean }[] }>(`show bgp ipv4 unicast ${block} json`),
+      (x) => x.paths?.[0] !== undefined && !x.paths[0].stale,
+    );
+    expect((await kernelRoutes(lab, NODE)).filter((r) => r.includes("proto bird")).sort()).toEqual(
+      kernelBefore,
+    );
+  });
+
+  it("--no-graceful withdraws from the leaves and removes wren's kernel routes", async () => {
+    await wren.stop("SIGTERM");
+    wren = await WrenProcess.start(lab, {
+      labNode: NODE,
+      node: NODE,
+      datastore: ds,
+      args: ["--no-graceful"],
+    });
+    const block = (await wren.config()).plan!.blocks[0].cidr;
+    await waitUntil(
+      "tor1 to have wren's block",
+      () => frrs[0].prefixes(),
+      (ps) => ps.includes(block),
+    );
+    await waitUntil(
+      "wren to install tor1's network",
+      () => kernelRoutes(lab, NODE),
+      (rs) => rs.some((r) => r.startsWith(TORS[0].net)),
+    );
+    await wren.stop("SIGTERM");
+    expect(wren.logEvents().some((e) => e.msg === "wren stopped" && e.mode === "withdraw")).toBe(
+      true,
+    );
+    await waitUntil(
+      "tor1 to drop wren's block",
+      () => frrs[0].prefixes(),
+      (ps) => !ps.includes(block),
+      { timeoutMs: 10_000 },
+    );
+    expect((await kernelRoutes(lab, NODE)).filter((r) => r.includes("proto bird"))).toEqual([]);
+  });
+});
