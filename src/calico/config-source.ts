@@ -65,6 +65,11 @@ export class CalicoConfigSource {
     void this.started!.then(() => w.onChange(() => listener()));
   }
 
+  /** Resolves once the watcher started by watch() has done its first load. */
+  async watching(): Promise<void> {
+    await this.started;
+  }
+
   async claimBlocks(plan: NodePlan): Promise<readonly string[]> {
     if (!plan.blocks.some((b) => b.state === "pending-claim")) return [];
     const claimed = await this.ipam.ensureBlocks(this.options.node);

@@ -13,18 +13,21 @@ import { loadDirectory } from "../../calico/datastore/load.js";
 import { formatMessage } from "../../calico/datastore/messages.js";
 import { formatPlanText } from "../../calico/render/plan-text.js";
 import { renderNode } from "../../calico/render/render-node.js";
+import type { NodePlan } from "../../common/contracts/plan.js";
 import { errorMessage } from "../../common/errors.js";
 
 export const summary = "print the plan (peers, routes, kernel state) wren derives for a node";
 
-const USAGE = `usage: wren render [--datastore DIR] [--node NAME] [--json] [--format FORMAT]
+const USAGE = `usage: wren render [--datastore DIR] [--node NAME] [--json] [--format FORMAT] [--show-passwords]
   --datastore DIR   Calico YAML resources (default: config/, or $WREN_DATASTORE)
   --node NAME       the node to render (default: $NODENAME, $CALICO_NODENAME, the hostname)
   --json            same as --format json (docs/render.md)
   --format FORMAT   table (default), json, bird (Calico's bird.cfg), bird6 (bird6.cfg)
+  --show-passwords  print BGP passwords in table/JSON output (default: "<redacted>")
 Environment: CALICO_ROUTER_ID (an IPv4 address or "hash"), CALICO_ADVERTISE_CLUSTER_IPS.`;
 
 const FORMATS = ["table", "json", "bird", "bird6"] as const;
+export const REDACTED = "<redacted>";
 
 export async function run(args: string[]): Promise<number> {
   let values: {
@@ -32,6 +35,7 @@ export async function run(args: string[]): Promise<number> {
     node?: string;
     json?: boolean;
     format?: string;
+    "show-passwords"?: boolean;
     help?: boolean;
   };
   try {
@@ -42,6 +46,7 @@ export async function run(args: string[]): Promise<number> {
         node: { type: "string" },
         json: { type: "boolean" },
         format: { type: "string" },
+        "show-passwords": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -62,7 +67,7 @@ export async function run(args: string[]): Promise<number> {
     console.error(`wren render: --format must be one of ${FORMATS.join(", ")}\n${USAGE}`);
     return 2;
   }
-  const datastore = values.datastore ?? process.env.WREN_DATASTORE ?? "config";
+  const datastore = values.datastore || process.env.WREN_DATASTORE || "config";
   const node =
     values.node?.trim() ||
     process.env.NODENAME?.trim() ||
@@ -89,7 +94,13 @@ export async function run(args: string[]): Promise<number> {
     return loaded.errors.length > 0 || !loaded.snapshot.nodes.some((n) => n.name === node) ? 1 : 0;
   }
 
-  const plan = renderNode(loaded.snapshot, node, { ...options, loadErrors: loaded.errors });
+  const rendered = renderNode(loaded.snapshot, node, { ...options, loadErrors: loaded.errors });
+  const plan: NodePlan = values["show-passwords"]
+    ? rendered
+    : {
+        ...rendered,
+        peers: rendered.peers.map((p) => (p.password === null ? p : { ...p, password: REDACTED })),
+      };
   process.stdout.write(
     format === "json" ? `${JSON.stringify(plan, null, 2)}\n` : formatPlanText(plan, datastore),
   );
