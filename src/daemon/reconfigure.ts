@@ -25,7 +25,7 @@ import { errorMessage } from "../common/errors.js";
 import type { ConfigSource } from "./engines.js";
 import type { Logger } from "./logger.js";
 import type { ReloadJson } from "./views.js";
-import { formatPlanErrors } from "./views.js";
+import { formatPlanErrors, formatPlanMessage } from "./views.js";
 
 export type ReloadTrigger = "start" | "datastore" | "sighup" | "control";
 
@@ -142,7 +142,7 @@ export class Reconfigurer {
     let snapshot = await this.deps.source.read();
     for (let round = 0; ; round++) {
       this.checkedAt = this.deps.wallNow();
-      this.warnings = snapshot.warnings;
+      this.noteWarnings(snapshot.warnings);
       const errors = snapshot.errors.length > 0 ? snapshot.errors : (snapshot.plan?.errors ?? []);
       if (errors.length > 0 || !snapshot.plan) {
         this.errors =
@@ -238,6 +238,13 @@ export class Reconfigurer {
       dataplaneChanged: true,
       blocksClaimed: claimed,
     };
+  }
+
+  /** Logs warnings once when they change (not on every read of an unchanged datastore). */
+  private noteWarnings(warnings: readonly PlanMessage[]): void {
+    if (JSON.stringify(warnings) === JSON.stringify(this.warnings)) return;
+    this.warnings = warnings;
+    for (const w of warnings) this.deps.logger.warn({ warning: w }, formatPlanMessage(w));
   }
 
   private commit(plan: NodePlan): void {

@@ -2,7 +2,7 @@
  * What each control command does: the bridge between the control socket and the daemon's
  * engines. Arguments are checked here (bad ones answer CTL_BAD_ARGS with a readable message).
  */
-import type { Family, RouteQuery } from "../../common/contracts/index.js";
+import type { Family, NodePlan, RouteQuery } from "../../common/contracts/index.js";
 import { canonicalAddress } from "../../common/ip/address.js";
 import { formatPrefix, parsePrefixDetailed } from "../../common/ip/prefix.js";
 import type { Daemon } from "../daemon.js";
@@ -82,6 +82,18 @@ export function routeQueryOf(
   };
 }
 
+/** The plan without secrets: BGP passwords are replaced by a marker (the socket is root-only,
+ *  but `show config --json` output ends up in tickets and chat). */
+export function redactSecrets(plan: NodePlan): NodePlan {
+  if (!plan.peers.some((p) => p.password !== null)) return plan;
+  return {
+    ...plan,
+    peers: plan.peers.map((p) => (p.password === null ? p : { ...p, password: REDACTED })),
+  };
+}
+
+export const REDACTED = "(redacted)";
+
 export function createControlHandlers(daemon: Daemon): Record<ControlCommand, ControlHandler> {
   return {
     hello: (): HealthJson => ({
@@ -140,7 +152,7 @@ export function createControlHandlers(daemon: Daemon): Record<ControlCommand, Co
         generation: c?.generation ?? 0,
         appliedAt: c?.appliedAt ? new Date(c.appliedAt).toISOString() : null,
         checkedAt: c?.checkedAt ? new Date(c.checkedAt).toISOString() : null,
-        plan: c?.plan ?? null,
+        plan: c?.plan ? redactSecrets(c.plan) : null,
       };
     },
 

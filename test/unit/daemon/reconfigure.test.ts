@@ -217,3 +217,14 @@ describe("reconfigure: applying datastore snapshots", () => {
     expect(source.reads - readsBefore).toBe(1);
   });
 });
+
+describe("control views", () => {
+  it("show config never carries BGP passwords", async () => {
+    const { redactSecrets, REDACTED } = await import("../../../src/daemon/control/handlers.js");
+    const p = plan({ peers: [peer("10.0.0.2", { password: "s3cret" }), peer("10.0.0.3")] });
+    const r = redactSecrets(p);
+    expect(r.peers.map((x) => x.password)).toEqual([REDACTED, null]);
+    expect(JSON.stringify(r)).not.toContain("s3cret");
+    expect(p.peers[0].password).toBe("s3cret");
+  });
+});
