@@ -1,7 +1,9 @@
 // wren speaker ↔ BIRD 2, BIRD 1.6 (bird for IPv4, bird6 for IPv6), GoBGP 3 and ExaBGP 4 in
 // namespaces: every session Established, checked from both sides (birdc show protocols,
-// gobgp neighbor -j, ExaBGP's neighbor state).
+// gobgp neighbor -j, ExaBGP's neighbor state); routes both ways (IPv4 and IPv6), communities and
+// large communities relayed, withdrawals, de-configuring one peer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RouteView } from "../../../src/common/contracts/speaker.js";
 import {
   type BirdPeer,
   type ExabgpPeer,
@@ -11,11 +13,14 @@ import {
   startBird,
   startExabgp,
   startGobgp,
+  waitFor,
+  waitUntil,
 } from "../../harness/index.js";
-import { SpeakerProcess, speakerJson, wrenBuildMissing } from "./speaker-process.js";
+import { ribMissing, SpeakerProcess, speakerJson, wrenBuildMissing } from "./speaker-process.js";
 
-const skip = skipReason("bird2", "bird1", "gobgp", "exabgp") ?? wrenBuildMissing();
+const skip = skipReason("bird2", "bird1", "gobgp", "exabgp") ?? wrenBuildMissing() ?? ribMissing();
 
+const ALL = [{ name: "all", statements: [{ result: "accept" }] }];
 const TIMERS =
   "hold time 9; keepalive time 3; connect delay time 1; connect retry time 1; error wait time 1, 5;";
 
@@ -46,6 +51,7 @@ describe.skipIf(skip)(
         "bird2",
         `router id 10.0.2.2;
 protocol device { }
+protocol static { ipv4; route 10.112.0.0/24 blackhole; }
 protocol bgp wren { local 10.0.2.2 as 65012; neighbor 10.0.2.1 as 65001; ${TIMERS}
   ipv4 { import all; export all; }; }
 `,
@@ -56,6 +62,7 @@ protocol bgp wren { local 10.0.2.2 as 65012; neighbor 10.0.2.1 as 65001; ${TIMER
         "bird1",
         `router id 10.0.3.2;
 protocol device { }
+protocol static { route 10.113.0.0/24 blackhole; }
 protocol bgp wren { local 10.0.3.2 as 65013; neighbor 10.0.3.1 as 65001; ${TIMERS} import all; export all; }
 `,
         { variant: "1" },
@@ -65,6 +72,7 @@ protocol bgp wren { local 10.0.3.2 as 65013; neighbor 10.0.3.1 as 65001; ${TIMER
         "bird1",
         `router id 10.0.3.2;
 protocol device { }
+protocol static { route fd00:113::/64 blackhole; }
 protocol bgp wren6 { local fd00:3::2 as 65013; neighbor fd00:3::1 as 65001; ${TIMERS} import all; export all; }
 `,
         { variant: "1-6", name: "bird6" },
@@ -111,6 +119,7 @@ protocol bgp wren6 { local fd00:3::2 as 65013; neighbor fd00:3::1 as 65001; ${TI
         holdTime: 9,
         keepaliveTime: 3,
         connectRetryTime: 1,
+        exportPolicy: ["all"],
       });
       wren = await SpeakerProcess.start(
         lab,
@@ -125,6 +134,8 @@ protocol bgp wren6 { local fd00:3::2 as 65013; neighbor fd00:3::1 as 65001; ${TI
             peer("gobgp", "10.0.4.2", 65014),
             { ...peer("exabgp", "10.0.5.2", 65015), passive: true },
           ],
+          originate: ["10.201.0.0/24", "fd00:201::/64"],
+          extra: { policies: ALL },
         }),
       );
     });
@@ -176,6 +187,79 @@ protocol bgp wren6 { local fd00:3::2 as 65013; neighbor fd00:3::1 as 65001; ${TI
       expect(p.negotiated).toMatchObject({ remoteRouterId: "10.0.5.2" });
     });
 
+    const wrenPrefixes = async () =>
+      ((await wren.command({ cmd: "routes" })).result as RouteView[]).map((r) => r.prefix);
+    const wrenRoute = async (prefix: string) =>
+      ((await wren.command({ cmd: "routes", prefix })).result as RouteView[])[0];
+    const wrenHas = (prefix: string, present = true) =>
+      waitUntil(
+        `wren to ${present ? "have" : "drop"} ${prefix}`,
+        wrenPrefixes,
+        (ps) => ps.includes(prefix) === present,
+        { timeoutMs: 30_000 },
+      );
+
+    it("routes both ways with BIRD 2, BIRD 1.6 (IPv4 and IPv6), GoBGP and ExaBGP", async () => {
+      await gobgp.addRoute("10.114.0.0/24");
+      await exabgp.waitEstablished("10.0.5.1");
+      await exabgp.announce(
+        "10.115.0.0/24",
+        "next-hop self community [65015:1] large-community [65015:1:2]",
+      );
+      for (const [prefix, from] of [
+        ["10.112.0.0/24", "10.0.2.2"],
+        ["10.113.0.0/24", "10.0.3.2"],
+        ["fd00:113::/64", "fd00:3::2"],
+        ["10.114.0.0/24", "10.0.4.2"],
+        ["10.115.0.0/24", "10.0.5.2"],
+      ]) {
+        await wrenHas(prefix);
+        expect((await wrenRoute(prefix)).paths[0]).toMatchObject({ nexthop: from, best: true });
+      }
+      // wren's own prefixes and the ones it relays reach every peer
+      await waitFor("BIRD 2 to have wren's and ExaBGP's routes", async () => {
+        const ps = (await bird2.routes()).map((r) => r.prefix);
+        return (
+          ps.includes("10.201.0.0/24") &&
+          ps.includes("10.115.0.0/24") &&
+          ps.includes("10.114.0.0/24")
+        );
+      });
+      await waitFor("BIRD 1.6 to have wren's route", async () =>
+        (await bird1.routes()).some((r) => r.prefix === "10.201.0.0/24"),
+      );
+      await waitFor("bird6 to have wren's IPv6 route", async () =>
+        (await bird6.routes()).some((r) => r.prefix === "fd00:201::/64"),
+      );
+      await waitFor(
+        "GoBGP to have wren's route",
+        async () => "10.201.0.0/24" in (await gobgp.rib("ipv4")),
+      );
+      await waitFor(
+        "ExaBGP to have wren's route",
+        async () => "10.201.0.0/24" in (await exabgp.received("10.0.5.1")),
+      );
+      // communities and large communities survive the trip ExaBGP → wren → BIRD 2
+      const viaWren = await wrenRoute("10.115.0.0/24");
+      expect(viaWren.paths[0].communities).toContain("65015:1");
+      expect(viaWren.paths[0].largeCommunities).toContain("65015:1:2");
+      const all = await bird2.birdc("show", "route", "all", "10.115.0.0/24");
+      expect(all).toContain("(65015,1)");
+      expect(all).toMatch(/\(65015, 1, 2\)/);
+      expect(all).toMatch(/65001 65015/);
+    });
+
+    it("withdrawals propagate: ExaBGP and GoBGP withdraw, wren and BIRD 2 drop the routes", async () => {
+      await exabgp.withdraw("10.115.0.0/24", "next-hop self");
+      await gobgp.deleteRoute("10.114.0.0/24");
+      await wrenHas("10.115.0.0/24", false);
+      await wrenHas("10.114.0.0/24", false);
+      await waitFor("BIRD 2 to drop them", async () => {
+        const ps = (await bird2.routes()).map((r) => r.prefix);
+        return !ps.includes("10.115.0.0/24") && !ps.includes("10.114.0.0/24");
+      });
+    });
+
     it("a peer removed from the configuration gets Cease / Peer De-configured; the others stay up", async () => {
       const status = await wren.status();
       const keep = status.peers
@@ -191,7 +275,13 @@ protocol bgp wren6 { local fd00:3::2 as 65013; neighbor fd00:3::1 as 65001; ${TI
         }));
       const r = await wren.command({
         cmd: "configure",
-        config: speakerJson({ routerId: "10.0.0.1", asNumber: 65001, peers: keep }),
+        config: speakerJson({
+          routerId: "10.0.0.1",
+          asNumber: 65001,
+          peers: keep.map((k) => ({ ...k, exportPolicy: ["all"] })),
+          originate: ["10.201.0.0/24", "fd00:201::/64"],
+          extra: { policies: ALL },
+        }),
       });
       expect(r.result).toMatchObject({ removed: ["bird2"], reset: [] });
       const proto = await (async () => {
