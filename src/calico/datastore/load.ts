@@ -1,7 +1,8 @@
 /**
- * Loads a datastore directory: every `*.yaml`, `*.yml` and `*.json` file below it (sorted by
- * path; hidden files and wren's own IPAM bookkeeping under ipam/allocations, ipam/handles and
- * ipam/tmp skipped), decoded and validated into one snapshot plus the messages found.
+ * Loads a datastore directory: every `*.yaml` and `*.yml` file below it (sorted by path; JSON
+ * content is fine inside them, JSON being YAML), decoded and validated into one snapshot plus the
+ * messages found. Hidden files, other extensions (tool configuration such as biome.json) and
+ * wren's own IPAM bookkeeping under ipam/allocations, ipam/handles and ipam/tmp are skipped.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
@@ -24,7 +25,7 @@ export interface LoadResult {
 /** Directories (relative, "/"-separated) holding IPAM state that is not resources. */
 export const IPAM_PRIVATE_DIRS = ["ipam/allocations", "ipam/handles", "ipam/tmp"] as const;
 
-const EXTENSIONS = /\.(ya?ml|json)$/i;
+const EXTENSIONS = /\.ya?ml$/i;
 
 export async function listDatastoreFiles(root: string): Promise<string[]> {
   const out: string[] = [];

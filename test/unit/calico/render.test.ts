@@ -1,5 +1,6 @@
 // Renderer behaviour not covered by the golden scenarios: unknown nodes, environment overrides,
 // and the embedded default datastore (config/) rendering cleanly for every node of the lab.
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadDirectory } from "../../../src/calico/datastore/load.js";
@@ -82,5 +83,23 @@ describe("render errors and options", () => {
     expect(formatPlanText(plan, "config")).toContain(
       "config/bad.yaml:4 BGPPeer x: spec.asNumber: 70000000000 is not an AS number",
     );
+  });
+});
+
+describe("the seed YAML is kept verbatim", () => {
+  // The golden fixture seed-as-per-rack holds seed 000's AS-per-rack documents byte for byte
+  // (below a one-line comment); config/ must carry the same text, so the default lab runs the
+  // seed's YAML unchanged.
+  it("config/as-per-rack.yaml contains seed 000's AS-per-rack YAML byte for byte", () => {
+    const fixture = readFileSync(
+      resolve(
+        import.meta.dirname,
+        "../../fixtures/calico/golden/seed-as-per-rack/input/as-per-rack.yaml",
+      ),
+      "utf8",
+    );
+    const seedText = fixture.slice(fixture.indexOf("\n") + 1);
+    expect(seedText).toMatch(/^apiVersion: projectcalico\.org\/v3\nkind: BGPConfiguration/);
+    expect(readFileSync(resolve(CONFIG, "as-per-rack.yaml"), "utf8")).toContain(seedText);
   });
 });
