@@ -128,6 +128,8 @@ export interface BirdPeerOptions {
   /** Instance name (directory <runDir>/<node>/<name>); default "bird". */
   readonly name?: string;
   readonly variant?: BirdVariant;
+  /** Start with `-R` (graceful-restart recovery: wait for peers' End-of-RIB before pruning). */
+  readonly gracefulRestartRecovery?: boolean;
 }
 
 export class BirdPeer implements BgpPeerRunner {
@@ -137,6 +139,7 @@ export class BirdPeer implements BgpPeerRunner {
   readonly variant: BirdVariant;
   private pid: number | undefined;
   private config: string;
+  private readonly recovery: boolean;
 
   constructor(
     private readonly lab: Lab,
@@ -144,6 +147,7 @@ export class BirdPeer implements BgpPeerRunner {
     config: string,
     opts: BirdPeerOptions = {},
   ) {
+    this.recovery = opts.gracefulRestartRecovery === true;
     this.variant = opts.variant ?? "2";
     this.kind = this.variant === "2" ? "bird2" : this.variant === "1" ? "bird1" : "bird1-6";
     this.ns = lab.ns(node);
@@ -182,7 +186,7 @@ export class BirdPeer implements BgpPeerRunner {
       this.node,
       `${this.kind}`,
       daemon,
-      ["-f", "-c", conf, "-s", this.socket],
+      ["-f", "-c", conf, "-s", this.socket, ...(this.recovery ? ["-R"] : [])],
       {
         logFile: join(this.dir, "stderr.log"),
       },
