@@ -658,3 +658,16 @@ describe("documents, kinds, fields", () => {
     });
   });
 });
+
+describe("docs/configuration.md", () => {
+  it("lists every accepted-but-ignored field with its warning text", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { resolve } = await import("node:path");
+    const { IGNORED_FIELDS } = await import("../../../src/calico/model/ignored-fields.js");
+    const doc = readFileSync(
+      resolve(import.meta.dirname, "../../../docs/configuration.md"),
+      "utf8",
+    ).replace(/\s+/g, " ");
+    for (const f of IGNORED_FIELDS) expect(doc).toContain(f.reason);
+  });
+});
