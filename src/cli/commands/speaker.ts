@@ -4,11 +4,13 @@
  * are read from stdin as JSON lines; logs go to stderr. See docs/speaker.md.
  *
  * Commands: {"cmd":"status"}, {"cmd":"routes", ...RouteQuery}, {"cmd":"configure","config":{...}},
- * {"cmd":"reload"} (re-read --config), {"cmd":"stop","mode":"graceful"|"withdraw"}; an optional
+ * {"cmd":"reload"} (re-read --config), {"cmd":"metrics"[,"reset":true]} (event-loop delay, memory),
+ * {"cmd":"stop","mode":"graceful"|"withdraw"}; an optional
  * "id" is echoed in the reply. Signals: SIGTERM = graceful stop (peers keep our routes),
  * SIGINT = withdraw stop (Cease to every peer), SIGHUP = reload.
  */
 import { readFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import pino from "pino";
@@ -29,7 +31,8 @@ Runs wren's BGP speaker without Calico or kernel programming.
   --config FILE      SpeakerConfig as JSON (see docs/speaker.md)
   --restarted        we restarted gracefully: set the R bit, defer until peers' End-of-RIB
   --log-level LEVEL  stderr log level (trace, debug, info, warn, error; default info)
-stdout: JSON lines {"event": ...}; stdin: JSON lines {"cmd": "status"|"routes"|"configure"|"reload"|"stop"}`;
+stdout: JSON lines {"event": ...}; stdin: JSON lines
+  {"cmd": "status"|"routes"|"configure"|"reload"|"metrics"|"stop"}`;
 
 function out(obj: unknown): void {
   process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -72,6 +75,8 @@ export async function run(args: string[]): Promise<number> {
     console.error(`wren speaker: ${errorMessage(err)}`);
     return 1;
   }
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const logger = pino(
     { level: opts["log-level"] ?? "info", base: { component: "bgp" } },
     pino.destination(2),
@@ -163,6 +168,26 @@ export async function run(args: string[]): Promise<number> {
             result: await speaker.configure(speakerConfigFromJson(cmd.config, "configure")),
           });
           return;
+        case "metrics": {
+          const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+          const mem = process.memoryUsage();
+          reply({
+            ok: true,
+            result: {
+              eventLoopDelayMs: {
+                max: ms(loopDelay.max),
+                p99: ms(loopDelay.percentile(99)),
+                p50: ms(loopDelay.percentile(50)),
+                mean: ms(loopDelay.mean),
+              },
+              rssBytes: mem.rss,
+              heapUsedBytes: mem.heapUsed,
+              locRibPrefixes: speaker.status().locRibPrefixes,
+            },
+          });
+          if (cmd.reset === true) loopDelay.reset();
+          return;
+        }
         case "reload":
           reply({ ok: true, result: await reload() });
           return;
@@ -181,6 +206,7 @@ export async function run(args: string[]): Promise<number> {
   }
 
   const code = await done;
+  loopDelay.disable();
   rl.close();
   process.stdin.destroy();
   process.off("SIGTERM", onTerm);
