@@ -67,8 +67,6 @@ export class AttrSet {
   /** Kernel next-hop set of a single path with this set from peer `kernelPeer` (kernel-out.ts). */
   kernelPeer = -1;
   kernelNh: object | null = null;
-  /** Decoder cache entries that resolve to this set (removed when the set is freed). */
-  wireRefs: { readonly map: Map<string, unknown>; readonly key: string }[] | null = null;
 
   constructor(id: number, attrs: PathAttributes, nextHops: readonly string[], hash: number) {
     this.id = id;

@@ -11,7 +11,8 @@
  * The decoder's `AttributeCache` (wire-api.md) is provided per codec-context signature by
  * `WireCache`: identical attribute bytes are decoded once, and each cache entry remembers the
  * interned set(s) it resolved to (one for the IPv4 NLRI field with NEXT_HOP, one for MP_REACH),
- * so a repeated UPDATE costs two map lookups and no attribute work at all.
+ * so a repeated UPDATE costs two map lookups and no attribute work at all. Entries whose sets
+ * died are dropped in bulk (`dropDead`) once many sets were freed.
  */
 import { parseIPv4 } from "../../common/ip/address.js";
 import type { AttributeCache, PathAttributes } from "../wire/types.js";
@@ -48,6 +49,14 @@ export class WireCache implements AttributeCache {
       this.fresh.push(key);
     }
     return e;
+  }
+
+  /** Drops every entry whose sets are all dead. */
+  dropDead(): void {
+    for (const [key, e] of this.entries) {
+      if ((e.nh === null || !e.nh.alive) && (e.mp === null || !e.mp.alive))
+        this.entries.delete(key);
+    }
   }
 
   /** Drops entries added since the last sweep that never resolved to a live set. */
@@ -91,6 +100,7 @@ export class AttrStore {
   private readonly freeIds: number[] = [];
   private readonly byHash = new Map<number, AttrSet | AttrSet[]>();
   private zero: AttrSet[] = [];
+  private freedSinceScan = 0;
   private readonly caches = new Map<string, WireCache>();
   private _size = 0;
 
@@ -153,8 +163,6 @@ export class AttrStore {
     const set = this.intern(attrs, nextHops);
     if (viaMp) e.mp = set;
     else e.nh = set;
-    if (set.wireRefs === null) set.wireRefs = [];
-    set.wireRefs.push({ map: cache.entries, key });
     return set;
   }
 
@@ -175,6 +183,12 @@ export class AttrStore {
       for (const s of zero) if (s.alive && s.refs === 0) this.free(s);
     }
     for (const c of this.caches.values()) c.sweep();
+    // Decoder cache entries are not unlinked one by one when their set dies (that would cost a
+    // back-reference per set); once many sets died, one scan drops the dead entries.
+    if (this.freedSinceScan > 1024 && this.freedSinceScan * 2 > this._size) {
+      this.freedSinceScan = 0;
+      for (const c of this.caches.values()) c.dropDead();
+    }
   }
 
   private free(s: AttrSet): void {
@@ -189,15 +203,6 @@ export class AttrStore {
       const rest = bucket.filter((x) => x !== s);
       this.byHash.set(s.hash, rest.length === 1 ? rest[0] : rest);
     }
-    if (s.wireRefs !== null) {
-      for (const { map, key } of s.wireRefs) {
-        const e = map.get(key) as WireEntry | undefined;
-        if (e === undefined) continue;
-        if (e.nh === s) e.nh = null;
-        if (e.mp === s) e.mp = null;
-        if (e.nh === null && e.mp === null) map.delete(key);
-      }
-      s.wireRefs = null;
-    }
+    this.freedSinceScan++;
   }
 }

@@ -58,3 +58,218 @@ describe("RibEngine basics", () => {
     });
   });
 });
+
+describe("RibEngine flow control and bounded work", () => {
+  it("stops generating after maxInFlight messages until the session reports writable", async () => {
+    const h = new RibHarness(speakerConfig([A, B]));
+    // Rebuild with a tiny in-flight window.
+    const { RibEngine } = await import("../../../../src/bgp/rib/index.js");
+    const engine = new RibEngine({ clock: h.clock, limits: { maxInFlight: 2, peerTurn: 1 } });
+    const sent: number[] = [];
+    engine.onSessionMessage((m) => {
+      if (m.type === "updates" && m.peerId === "B") sent.push(m.messages.length);
+    });
+    engine.configure(speakerConfig([A, B]));
+    engine.handle({
+      type: "sessionUp",
+      peerId: "A",
+      negotiated: (await import("./harness.js")).negotiated(A),
+    });
+    engine.handle({
+      type: "sessionUp",
+      peerId: "B",
+      negotiated: (await import("./harness.js")).negotiated(B),
+    });
+    await engine.idle();
+    engine.handle({ type: "writable", peerId: "B" });
+    sent.length = 0;
+    const { encodeSpec } = await import("./harness.js");
+    for (let i = 0; i < 10; i++) {
+      // Different attributes per prefix: one UPDATE each.
+      const m = encodeSpec({
+        announce: [`10.9.${i}.0/24`],
+        asPath: `65001 ${i + 1}`,
+        nextHop: "10.0.0.2",
+      });
+      engine.handle({ type: "update", peerId: "A", body: m.subarray(19) });
+    }
+    await engine.idle();
+    const before = sent.reduce((a, b) => a + b, 0);
+    expect(before).toBeGreaterThanOrEqual(2);
+    expect(before).toBeLessThan(10);
+    expect(engine.peerCounters("B").advertised).toBeLessThan(10);
+    while (engine.peerCounters("B").advertised < 10) {
+      engine.handle({ type: "writable", peerId: "B" });
+      await engine.idle();
+    }
+    expect(sent.reduce((a, b) => a + b, 0)).toBe(10);
+  });
+
+  it("interleaves peers: a small update from one peer is not stuck behind another peer's large table", async () => {
+    const { RibEngine } = await import("../../../../src/bgp/rib/index.js");
+    const { negotiated, encodeSpec } = await import("./harness.js");
+    const h = new RibHarness(speakerConfig([A, B]));
+    const engine = new RibEngine({ clock: h.clock, limits: { peerTurn: 64, inSliceMs: 0 } });
+    const order: string[] = [];
+    engine.onKernelRoutes((b) => {
+      for (const u of b.upserts) order.push(`${u.prefix.bytes[0]}.${u.prefix.bytes[1]}`);
+    });
+    engine.configure(speakerConfig([A, B]));
+    engine.handle({ type: "sessionUp", peerId: "A", negotiated: negotiated(A) });
+    engine.handle({ type: "sessionUp", peerId: "B", negotiated: negotiated(B) });
+    await engine.idle();
+    for (let i = 0; i < 40; i++) {
+      const prefixes = Array.from({ length: 50 }, (_, k) => `10.${i}.${k}.0/24`);
+      const m = encodeSpec({ announce: prefixes, asPath: "65001", nextHop: "10.0.0.2" });
+      engine.handle({ type: "update", peerId: "A", body: m.subarray(19) });
+    }
+    const mb = encodeSpec({ announce: ["172.16.0.0/24"], asPath: "65002", nextHop: "10.0.0.3" });
+    engine.handle({ type: "update", peerId: "B", body: mb.subarray(19) });
+    await engine.idle();
+    expect(order).toHaveLength(2001);
+    // B's route went in long before A's table was done.
+    expect(order.indexOf("172.16")).toBeLessThan(500);
+  });
+});
+
+describe("RibEngine configuration", () => {
+  it("rejects an invalid configuration as a whole and keeps running the previous one", async () => {
+    const h = new RibHarness(speakerConfig([A, B]));
+    h.up("A");
+    h.up("B");
+    await h.settle();
+    const bad = speakerConfig([A, { ...B, exportPolicy: ["missing"] }]);
+    expect(() => h.engine.configure(bad)).toThrowError(
+      expect.objectContaining({ code: "ERR_POLICY_UNKNOWN_POLICY" }),
+    );
+    expect(() => h.engine.configure(speakerConfig([A, A]))).toThrowError(
+      expect.objectContaining({ code: "ERR_RIB_DUPLICATE_PEER" }),
+    );
+    expect(() =>
+      h.engine.configure(
+        speakerConfig([A, B], { originate: [{ prefix: "10.0.0.1/24", kind: "block" }] }),
+      ),
+    ).toThrowError(expect.objectContaining({ code: "ERR_RIB_BAD_ORIGINATE" }));
+    h.take("B");
+    h.send("A", { announce: ["192.0.2.0/24"], asPath: "65001", nextHop: "10.0.0.2" });
+    await h.settle();
+    expect(updates(h.take("B"))).toHaveLength(1);
+  });
+
+  it("a removed peer's routes are withdrawn; a re-added peer starts clean", async () => {
+    const h = new RibHarness(speakerConfig([A, B]));
+    h.up("A");
+    h.up("B");
+    h.send("A", { announce: ["192.0.2.0/24"], asPath: "65001", nextHop: "10.0.0.2" });
+    await h.settle();
+    h.take("B");
+    h.reconfigure(speakerConfig([B]));
+    await h.settle();
+    expect(updates(h.take("B"))).toEqual([{ withdraw: ["192.0.2.0/24"] }]);
+    expect(h.kernel.size).toBe(0);
+    expect(h.engine.peerCounters("A")).toEqual({
+      received: 0,
+      accepted: 0,
+      advertised: 0,
+      stale: 0,
+    });
+    h.reconfigure(speakerConfig([A, B]));
+    h.take("A");
+    h.up("A");
+    await h.settle();
+    expect(h.take("A")).toEqual([{ eor: "ipv4-unicast" }]);
+  });
+
+  it("an export policy change re-advertises: newly rejected routes are withdrawn", async () => {
+    const only192 = {
+      name: "only192",
+      statements: [
+        {
+          match: { prefix: { cidr: "192.0.2.0/24", op: "equal" as const } },
+          result: "accept" as const,
+        },
+      ],
+    };
+    const policies = [{ name: "all", statements: [{ result: "accept" as const }] }, only192];
+    const h = new RibHarness(speakerConfig([A, B], { policies }));
+    h.up("A");
+    h.up("B");
+    h.send("A", {
+      announce: ["192.0.2.0/24", "198.51.100.0/24"],
+      asPath: "65001",
+      nextHop: "10.0.0.2",
+    });
+    await h.settle();
+    h.take("B");
+    h.reconfigure(speakerConfig([A, { ...B, exportPolicy: ["only192"] }], { policies }));
+    await h.settle();
+    expect(updates(h.take("B"))).toEqual([{ withdraw: ["198.51.100.0/24"] }]);
+    expect(h.engine.peerCounters("B").advertised).toBe(1);
+  });
+
+  it("removing an originated prefix lets a learned path take over (and reach the kernel)", async () => {
+    const cfg = (originate: { prefix: string; kind: "block" }[]) =>
+      speakerConfig([A, B], { originate });
+    const h = new RibHarness(cfg([{ prefix: "10.244.0.0/26", kind: "block" }]));
+    h.up("A");
+    h.up("B");
+    h.send("A", { announce: ["10.244.0.0/26"], asPath: "65001", nextHop: "10.0.0.2" });
+    await h.settle();
+    expect(h.kernel.has("10.244.0.0/26")).toBe(false);
+    h.reconfigure(cfg([]));
+    await h.settle();
+    expect(h.kernel.get("10.244.0.0/26")).toEqual(["10.0.0.2"]);
+    const toB = updates(h.take("B"));
+    expect(toB[toB.length - 1]).toMatchObject({
+      announce: ["10.244.0.0/26"],
+      asPath: "64512 65001",
+    });
+  });
+});
+
+describe("RibEngine queries", () => {
+  it("routes(): exact prefix, longest match for an address, peer filter, family and limit", async () => {
+    const h = new RibHarness(speakerConfig([A, B]));
+    h.up("A");
+    h.up("B");
+    h.send("A", { announce: ["10.0.0.0/8", "10.1.0.0/16"], asPath: "65001", nextHop: "10.0.0.2" });
+    h.send("B", { announce: ["10.1.0.0/16"], asPath: "65002 7", nextHop: "10.0.0.3" });
+    await h.settle();
+    expect(h.engine.routes({ prefix: "10.1.2.3" }).map((r) => r.prefix)).toEqual(["10.1.0.0/16"]);
+    expect(h.engine.routes({ prefix: "10.2.0.1" }).map((r) => r.prefix)).toEqual(["10.0.0.0/8"]);
+    expect(
+      h.engine.routes({ prefix: "10.1.0.0/16" })[0].paths.map((p) => [p.peer, p.best]),
+    ).toEqual([
+      ["10.0.0.2", true],
+      ["10.0.0.3", false],
+    ]);
+    expect(h.engine.routes({ peer: "B" }).map((r) => r.prefix)).toEqual(["10.1.0.0/16"]);
+    expect(h.engine.routes({ peer: "10.0.0.3" })).toHaveLength(1);
+    expect(h.engine.routes({ limit: 1 })).toHaveLength(1);
+    expect(h.engine.routes({ family: "ipv6" })).toEqual([]);
+    const p = h.engine.routes({ prefix: "10.1.0.0/16" })[0].paths[1];
+    expect(p).toMatchObject({
+      asPath: "65002 7",
+      origin: "igp",
+      localPref: null,
+      stale: false,
+      pathId: null,
+      multipath: false,
+    });
+    expect(p.reason).toBe("longer AS path than best (2 > 1)");
+    expect(h.engine.locRibSize()).toEqual({ ipv4: 2, ipv6: 0 });
+  });
+
+  it("announces convergence once every configured peer sent End-of-RIB", async () => {
+    const h = new RibHarness(speakerConfig([A, B]));
+    h.up("A");
+    h.up("B");
+    h.eor("A");
+    await h.settle();
+    expect(h.converged).toBe(0);
+    h.eor("B");
+    await h.settle();
+    expect(h.converged).toBe(1);
+    expect(h.engine.restartInProgress()).toBe(false);
+  });
+});
