@@ -8,7 +8,7 @@ import net from "node:net";
 import { resolve } from "node:path";
 
 const wire = await import(resolve(import.meta.dirname, "../../../dist/bgp/wire/index.js"));
-const [host, port, localAs, peerAs, bgpId, count, base = "10.128.0.0", plen = "24"] =
+const [host, port, localAs, _peerAs, bgpId, count, base = "10.128.0.0", plen = "24"] =
   process.argv.slice(2);
 const N = Number(count);
 const len = Number(plen);
