@@ -441,3 +441,64 @@ describe("FSM: graceful restart", () => {
     expect(r.state.restarting).toBe(false);
   });
 });
+
+describe("FSM: stale events and edge cases", () => {
+  it("ignores timer and socket events of connections that are gone", () => {
+    const r = new Runner();
+    r.establish();
+    const before = r.state;
+    for (const e of [
+      { type: "TimerExpired", timer: "hold", connId: 99 },
+      { type: "TimerExpired", timer: "keepalive", connId: 99 },
+      { type: "TcpConnectionFails", connId: 99, error: "x" },
+      { type: "KeepAliveMsg", connId: 99 },
+      { type: "UpdateMsg", connId: 99 },
+    ] as const) {
+      r.fire(e);
+      expect(r.last).toEqual([]);
+    }
+    expect(r.state).toEqual(before);
+  });
+
+  it("ManualStop while dialling drops the attempt without a NOTIFICATION", () => {
+    const r = new Runner();
+    r.fire({ type: "ManualStart" });
+    r.fire({
+      type: "ManualStop",
+      notification: { code: 6, subcode: 2, data: new Uint8Array(0) },
+      reason: "shutdown",
+      retainRoutes: false,
+    });
+    expect(find(r.last, "sendNotification")).toEqual([]);
+    expect(find(r.last, "close")[0].connId).toBe(1);
+    expect(bgpState(r.state)).toBe("Idle");
+    r.fire({ type: "TcpConnectionConfirmed", ...addrs });
+    expect(find(r.last, "refuse")).toHaveLength(1);
+  });
+
+  it("a passive peer leaves idle hold back to Active without dialling", () => {
+    const r = new Runner(config({ passive: true }));
+    r.fire({ type: "ManualStart" }, { type: "TcpConnectionConfirmed", ...addrs });
+    r.fire({ type: "BGPOpen", connId: 1, open: peerOpen({ holdTime: 1 }) });
+    expect(bgpState(r.state)).toBe("Idle");
+    r.fire({ type: "TimerExpired", timer: "idleHold", connId: null });
+    expect(bgpState(r.state)).toBe("Active");
+    expect(find(r.last, "connect")).toEqual([]);
+  });
+
+  it("a new incoming connection replaces an older one that has not reached Established", () => {
+    const r = new Runner(config({ passive: true }));
+    r.fire({ type: "ManualStart" }, { type: "TcpConnectionConfirmed", ...addrs });
+    r.fire({ type: "TcpConnectionConfirmed", ...addrs });
+    expect(find(r.last, "close")[0].connId).toBe(1);
+    expect(r.state.conns.map((c) => c.id)).toEqual([2]);
+  });
+
+  it("losing a connection in OpenSent goes back to Active and keeps dialling", () => {
+    const r = new Runner();
+    r.fire({ type: "ManualStart" }, { type: "TcpCrAcked", connId: 1, ...addrs });
+    r.fire({ type: "TcpConnectionFails", connId: 1, error: "Connection reset by peer" });
+    expect(stateInfo(r.state)).toBe("Active Socket: Connection reset by peer");
+    expect(find(r.last, "startTimer")[0].timer).toBe("connectRetry");
+  });
+});
