@@ -169,10 +169,13 @@ export class NlWriter {
     this.patchU16(at, this.off - at);
   }
 
-  /** Copies out what was written and starts over (the buffer is kept for reuse). */
-  take(): Buffer {
-    const out = Buffer.allocUnsafe(this.off);
-    this.buf.copy(out, 0, 0, this.off);
+  /**
+   * Copies out what was written and starts over (the buffer is kept for reuse). The copy owns
+   * its ArrayBuffer (never Node's shared pool), so it can be transferred to another thread.
+   */
+  take(): Uint8Array {
+    const out = new Uint8Array(this.off);
+    out.set(this.buf.subarray(0, this.off));
     this.off = 0;
     return out;
   }

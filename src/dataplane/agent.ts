@@ -1,0 +1,1077 @@
+/**
+ * The dataplane agent (`DataplaneAgent`): keeps the node's kernel equal to the renderer's desired
+ * dataplane plus the speaker's BGP routes, touching only what wren owns (ownership.ts).
+ *
+ * Shape (BIRD's kernel protocol and Felix's route table, folded together):
+ *   - a view of the kernel (links, addresses, main-table routes, neighbours on our interfaces),
+ *     filled by a full dump at start and every `resyncInterval`, and kept current between dumps
+ *     by netlink notifications (our own changes echo back the same way);
+ *   - the desired routes: plan routes (route-plan.ts) and BGP routes converted by the kernel
+ *     policy with next hops resolved recursively against the view (resolver.ts);
+ *   - passes: each pass takes what became dirty (identities, devices, neighbours, resolution)
+ *     and turns the differences into one pipelined list of kernel changes (route-diff.ts).
+ *     Notifications that show drift (a route deleted by hand, an interface down or up, a
+ *     device attribute changed) make the next pass run after `repairDelayMs`.
+ *   - graceful restart: `restarting` keeps `proto bird` routes found at start until
+ *     `bgpConverged()` (or `convergeTimeoutMs`); `stop({keepRoutes:true})` leaves everything.
+ * Per-route failures are counted and logged with the route and errno; they are retried at the
+ * next full resync (or earlier when a notification touches the route), never fatal.
+ */
+
+import { type Clock, realClock, type TimerHandle } from "../common/clock.js";
+import type {
+  BgpRoute,
+  BgpRouteBatch,
+  DataplaneAgent,
+  DataplaneCounters,
+  DesiredDataplane,
+} from "../common/contracts/dataplane.js";
+import type { Family } from "../common/contracts/families.js";
+import { errorMessage } from "../common/errors.js";
+import { parseAddress } from "../common/ip/address.js";
+import { formatPrefix, type Prefix, prefixKey } from "../common/ip/prefix.js";
+import { IPIP_DEVICE, planDevices } from "./devices.js";
+import { formatRoute } from "./format.js";
+import type { Kernel, KernelEvent, KernelOp } from "./kernel.js";
+import {
+  type KernelAddress,
+  type KernelLink,
+  type KernelNeighbour,
+  type KernelRoute,
+  routeKey,
+} from "./model.js";
+import { planNeighbours } from "./neighbours.js";
+import {
+  EEXIST,
+  ENOENT,
+  EOPNOTSUPP,
+  ESRCH,
+  errnoName,
+  RT_TABLE_MAIN,
+  RTPROT_BIRD,
+} from "./netlink/constants.js";
+import {
+  DEFAULT_OWNERSHIP,
+  isWorkloadInterface,
+  type OwnerClass,
+  type OwnershipRules,
+  routeOwner,
+} from "./ownership.js";
+import { NexthopResolver, type Resolution } from "./resolver.js";
+import { decideRoute, routeMatches } from "./route-diff.js";
+import {
+  type BgpKernelRoute,
+  bgpKernelRoute,
+  type CompiledKernelPolicy,
+  compileKernelPolicy,
+  computePlanRoutes,
+  type DesiredRoute,
+  defaultPriority,
+  isOperUp,
+  type RouteSource,
+} from "./route-plan.js";
+import {
+  applySysctls,
+  globalSysctls,
+  hostRpFilter,
+  procSysctl,
+  type SysctlPort,
+  workloadSysctls,
+} from "./sysctls.js";
+
+/** Structured logger (pino's call shape). */
+export interface DataplaneLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const silentLogger: DataplaneLogger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
+
+export interface DataplaneAgentOptions {
+  readonly kernel: Kernel;
+  readonly logger?: DataplaneLogger;
+  readonly clock?: Clock;
+  /** wren restarted gracefully: keep adopted `proto bird` routes until `bgpConverged()`. */
+  readonly restarting?: boolean;
+  /** Give up waiting for `bgpConverged()` after this long (default 120 s). */
+  readonly convergeTimeoutMs?: number;
+  readonly sysctl?: SysctlPort;
+  readonly ownership?: OwnershipRules;
+  /** Delay between a drift notification and the repair pass (default 20 ms). */
+  readonly repairDelayMs?: number;
+}
+
+export interface DataplaneStatus {
+  readonly planned: boolean;
+  readonly converged: boolean;
+  readonly passes: number;
+  readonly routes: {
+    readonly desired: number;
+    readonly bySource: Record<string, number>;
+    /** Owned routes currently in the kernel's main table. */
+    readonly owned: number;
+    /** Owned routes kept although not desired (grace period, graceful restart). */
+    readonly deferred: number;
+  };
+  readonly bgp: {
+    readonly routes: number;
+    readonly installed: number;
+    readonly unresolved: number;
+  };
+  readonly devices: readonly string[];
+  readonly problems: readonly string[];
+  readonly failures: readonly { route: string; error: string }[];
+  readonly counters: DataplaneCounters;
+}
+
+const SLICE = 4096;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+interface BgpDesired {
+  readonly route: KernelRoute;
+  readonly prefix: string;
+}
+
+export class NetlinkDataplaneAgent implements DataplaneAgent {
+  private readonly kernel: Kernel;
+  private readonly log: DataplaneLogger;
+  private readonly clock: Clock;
+  private readonly sysctl: SysctlPort;
+  private readonly rules: OwnershipRules;
+  private readonly repairDelayMs: number;
+
+  private plan: DesiredDataplane | null = null;
+  private policy: CompiledKernelPolicy | null = null;
+
+  // Kernel view.
+  private readonly links = new Map<number, KernelLink>();
+  private readonly linksByName = new Map<string, KernelLink>();
+  private addresses: KernelAddress[] = [];
+  private readonly routes = new Map<string, KernelRoute>();
+  private readonly neighbours = new Map<string, KernelNeighbour>();
+
+  // Desired state.
+  private planRoutes = new Map<string, DesiredRoute>();
+  private readonly bgp = new Map<string, BgpRoute>();
+  private readonly bgpDesired = new Map<string, BgpDesired>();
+  private readonly bgpUnresolved = new Map<string, string>();
+  private readonly byNexthop = new Map<string, Set<string>>();
+  private readonly nhCache = new Map<string, Resolution>();
+  private resolver = new NexthopResolver([]);
+
+  // Work.
+  private readonly dirty = new Set<string>();
+  private allDirty = false;
+  private needFullSync = true;
+  private needPlanSync = false;
+  private needResolve = false;
+  private needNeighSync = false;
+  private needBgpAll = false;
+  private pendingBgp: BgpRouteBatch[] = [];
+  private readonly deferred = new Map<string, number>();
+  private readonly claimed = new Set<string>();
+  private converged: boolean;
+  private readonly workloadSeen = new Map<string, number>();
+  private readonly sysctlDone = new Map<string, number>();
+  private tunl0Undeletable = false;
+  private readonly deviceFailures = new Set<string>();
+  private readonly problems = new Set<string>();
+  private readonly failures = new Map<string, { route: string; error: string }>();
+
+  // Scheduling.
+  private running: Promise<void> | null = null;
+  private again = false;
+  private timer: TimerHandle | null = null;
+  private timerDue = Number.POSITIVE_INFINITY;
+  private resyncTimer: TimerHandle | null = null;
+  private convergeTimer: TimerHandle | null = null;
+  private deferTimer: TimerHandle | null = null;
+  private idleWaiters: (() => void)[] = [];
+  private stopped = false;
+
+  private routeOps = 0;
+  private routeErrors = 0;
+  private lastReconcileMs = 0;
+  private reconciles = 0;
+
+  constructor(options: DataplaneAgentOptions) {
+    this.kernel = options.kernel;
+    this.log = options.logger ?? silentLogger;
+    this.clock = options.clock ?? realClock;
+    this.sysctl = options.sysctl ?? procSysctl;
+    this.rules = options.ownership ?? DEFAULT_OWNERSHIP;
+    this.repairDelayMs = options.repairDelayMs ?? 20;
+    this.converged = !(options.restarting ?? false);
+    if (!this.converged) {
+      this.convergeTimer = this.clock.setTimer(options.convergeTimeoutMs ?? 120_000, () => {
+        if (!this.converged) {
+          this.log.warn({}, "BGP did not report convergence in time; removing stale routes now");
+          this.bgpConverged();
+        }
+      });
+    }
+    this.kernel.onEvents((events) => this.onKernelEvents(events));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // DataplaneAgent
+
+  async applyPlan(desired: DesiredDataplane): Promise<void> {
+    if (this.stopped) return;
+    const policyChanged =
+      this.plan === null ||
+      JSON.stringify(this.plan.kernelPolicy) !== JSON.stringify(desired.kernelPolicy);
+    this.plan = desired;
+    if (policyChanged) {
+      this.policy = compileKernelPolicy(desired.kernelPolicy);
+      for (const p of this.policy.problems) this.problem(p);
+      this.needBgpAll = true;
+    }
+    this.needPlanSync = true;
+    this.needResolve = true;
+    this.armResync();
+    this.schedule(0);
+    await this.settled();
+  }
+
+  applyBgpRoutes(batch: BgpRouteBatch): void {
+    if (this.stopped) return;
+    this.pendingBgp.push(batch);
+    this.schedule(0);
+  }
+
+  bgpConverged(): void {
+    if (this.converged) return;
+    this.converged = true;
+    this.convergeTimer?.cancel();
+    this.convergeTimer = null;
+    let stale = 0;
+    for (const [key, until] of this.deferred) {
+      if (until === Number.POSITIVE_INFINITY) {
+        this.dirty.add(key);
+        stale++;
+      }
+    }
+    this.log.info({ stale }, "BGP converged: sweeping stale routes");
+    this.schedule(0);
+  }
+
+  counters(): DataplaneCounters {
+    return {
+      routeOps: this.routeOps,
+      routeErrors: this.routeErrors,
+      lastReconcileMs: this.lastReconcileMs,
+      reconciles: this.reconciles,
+    };
+  }
+
+  async stop(options: { keepRoutes: boolean }): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of [this.timer, this.resyncTimer, this.convergeTimer, this.deferTimer])
+      t?.cancel();
+    while (this.running) await this.running;
+    if (!options.keepRoutes) {
+      // BIRD without `persist`: flush our `proto bird` routes. Felix's state stays.
+      const ops: KernelOp[] = [];
+      for (const r of this.routes.values()) {
+        if (r.protocol === RTPROT_BIRD && r.table === RT_TABLE_MAIN)
+          ops.push({ kind: "route-del", route: r });
+      }
+      const results = await this.kernel.apply(ops).catch(() => []);
+      const removed = results.filter((e) => e === 0).length;
+      this.log.info({ removed }, "stopped: removed proto bird routes");
+    } else {
+      this.log.info({ routes: this.ownedCount() }, "stopped: routes left in the kernel");
+    }
+    await this.kernel.close();
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Introspection (wren dataplane status, tests)
+
+  /** Resolves when no work is pending and no pass is running. */
+  settled(): Promise<void> {
+    if (this.stopped || (!this.running && !this.hasWork() && this.timer === null)) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Forces a full resync (dump everything, diff everything). */
+  resync(): Promise<void> {
+    this.needFullSync = true;
+    this.schedule(0);
+    return this.settled();
+  }
+
+  status(): DataplaneStatus {
+    const bySource: Record<string, number> = {};
+    let desired = 0;
+    const count = (s: RouteSource) => {
+      bySource[s] = (bySource[s] ?? 0) + 1;
+      desired++;
+    };
+    for (const d of this.planRoutes.values()) count(d.source);
+    for (const key of this.bgpDesired.keys()) if (!this.planRoutes.has(key)) count("bgp");
+    return {
+      planned: this.plan !== null,
+      converged: this.converged,
+      passes: this.reconciles,
+      routes: { desired, bySource, owned: this.ownedCount(), deferred: this.deferred.size },
+      bgp: {
+        routes: this.bgp.size,
+        installed: this.bgpDesired.size,
+        unresolved: this.bgpUnresolved.size,
+      },
+      devices: [IPIP_DEVICE, "vxlan.calico", "vxlan-v6.calico"].filter((n) =>
+        this.linksByName.has(n),
+      ),
+      problems: [...this.problems],
+      failures: [...this.failures.values()].slice(0, 50),
+      counters: this.counters(),
+    };
+  }
+
+  /** Owned kernel routes as `ip route` lines. */
+  ownedRoutes(): string[] {
+    const out: string[] = [];
+    for (const r of this.routes.values()) if (this.owner(r) !== null) out.push(this.describe(r));
+    return out.sort();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Scheduling
+
+  private hasWork(): boolean {
+    return (
+      this.dirty.size > 0 ||
+      this.allDirty ||
+      this.needFullSync ||
+      this.needPlanSync ||
+      this.needResolve ||
+      this.needNeighSync ||
+      this.needBgpAll ||
+      this.pendingBgp.length > 0
+    );
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    const due = this.clock.now() + delayMs;
+    if (this.timer !== null && this.timerDue <= due) return;
+    this.timer?.cancel();
+    this.timerDue = due;
+    this.timer = this.clock.setTimer(delayMs, () => {
+      this.timer = null;
+      this.timerDue = Number.POSITIVE_INFINITY;
+      this.startPass();
+    });
+  }
+
+  private startPass(): void {
+    if (this.stopped || this.running) return;
+    const run = async () => {
+      try {
+        await this.pass();
+      } catch (err) {
+        this.log.error({ err: errorMessage(err) }, "dataplane pass failed; retrying in 1 s");
+        this.needFullSync = true;
+        this.again = false;
+        this.running = null;
+        this.schedule(1000);
+        return;
+      }
+      this.running = null;
+      if (this.again || (this.plan !== null && this.hasWork())) {
+        this.again = false;
+        this.schedule(0);
+      } else if (this.timer === null) {
+        for (const w of this.idleWaiters.splice(0)) w();
+      }
+    };
+    this.running = run();
+  }
+
+  private armResync(): void {
+    if (this.plan === null || this.stopped) return;
+    this.resyncTimer?.cancel();
+    const ms = Math.max(1, this.plan.resyncInterval) * 1000;
+    this.resyncTimer = this.clock.setTimer(ms, () => {
+      this.needFullSync = true;
+      this.schedule(0);
+      this.armResync();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // One pass
+
+  private async pass(): Promise<void> {
+    const t0 = this.clock.now();
+    if (this.needFullSync) {
+      this.needFullSync = false;
+      await this.fullDump();
+      this.needPlanSync = true;
+      this.needResolve = true;
+      this.needNeighSync = true;
+      this.allDirty = true;
+      this.deviceFailures.clear();
+      this.sysctlDone.clear();
+    }
+    const plan = this.plan;
+    if (plan === null || this.stopped) return;
+    if (this.needPlanSync) {
+      this.needPlanSync = false;
+      await this.syncDevices(plan);
+      this.syncSysctls(plan);
+      this.needResolve = true;
+      this.needNeighSync = true;
+    }
+    if (this.needResolve) {
+      this.needResolve = false;
+      this.rebuildResolver();
+      this.recomputePlanRoutes(plan);
+      await this.reresolveBgp();
+    }
+    if (this.needBgpAll) {
+      this.needBgpAll = false;
+      await this.recomputeBgp(this.bgp.keys());
+    }
+    if (this.pendingBgp.length > 0) await this.takeBgpBatches();
+    if (this.needNeighSync) {
+      this.needNeighSync = false;
+      await this.syncNeighbours(plan);
+    }
+    await this.syncRoutes();
+    this.reconciles++;
+    this.lastReconcileMs = Math.round(this.clock.now() - t0);
+  }
+
+  private async fullDump(): Promise<void> {
+    const [links, a4, a6, r4, r6, n4, n6, fdb] = await Promise.all([
+      this.kernel.dumpLinks(),
+      this.kernel.dumpAddresses("ipv4"),
+      this.kernel.dumpAddresses("ipv6"),
+      this.kernel.dumpRoutes("ipv4"),
+      this.kernel.dumpRoutes("ipv6"),
+      this.kernel.dumpNeighbours("ipv4"),
+      this.kernel.dumpNeighbours("ipv6"),
+      this.kernel.dumpNeighbours("bridge"),
+    ]);
+    this.links.clear();
+    this.linksByName.clear();
+    for (const l of links) this.setLink(l);
+    this.addresses = [...a4, ...a6];
+    this.routes.clear();
+    let n = 0;
+    for (const list of [r4, r6]) {
+      for (const r of list) {
+        if (r.table === RT_TABLE_MAIN) this.routes.set(routeKey(r), r);
+        if (++n % SLICE === 0) await yieldToLoop();
+      }
+    }
+    this.neighbours.clear();
+    for (const nb of [...n4, ...n6, ...fdb]) this.setNeighbour(nb, false);
+  }
+
+  private setLink(l: KernelLink): void {
+    const prev = this.links.get(l.index);
+    if (prev !== undefined && prev.name !== l.name) this.linksByName.delete(prev.name);
+    this.links.set(l.index, l);
+    this.linksByName.set(l.name, l);
+    if (isWorkloadInterface(l.name, this.rules) && !this.workloadSeen.has(l.name)) {
+      this.workloadSeen.set(l.name, this.clock.now());
+    }
+  }
+
+  private neighbourKey(n: KernelNeighbour): string {
+    return `${n.family}|${n.ifindex}|${n.dst ?? ""}|${n.family === "bridge" ? n.lladdr : ""}`;
+  }
+
+  private setNeighbour(n: KernelNeighbour, removed: boolean): void {
+    const ours = this.links.get(n.ifindex);
+    if (ours === undefined) return;
+    if (
+      !isWorkloadInterface(ours.name, this.rules) &&
+      !this.rules.tunnelDevices.includes(ours.name)
+    ) {
+      return;
+    }
+    const key = this.neighbourKey(n);
+    if (removed) this.neighbours.delete(key);
+    else this.neighbours.set(key, n);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Devices, sysctls, neighbours
+
+  private async syncDevices(plan: DesiredDataplane): Promise<void> {
+    for (let round = 0; round < 4; round++) {
+      const dp = planDevices(plan, {
+        links: [...this.links.values()],
+        addresses: this.addresses,
+        tunl0Undeletable: this.tunl0Undeletable,
+      });
+      for (const p of dp.problems) this.problem(p);
+      const ops = dp.ops.filter((op) => !this.deviceFailures.has(deviceOpKey(op)));
+      if (ops.length === 0) return;
+      const results = await this.kernel.apply(ops);
+      results.forEach((errno, i) => {
+        const op = ops[i];
+        if (errno === 0) {
+          this.log.info({ op: describeDeviceOp(op, this.links) }, "device changed");
+          return;
+        }
+        this.deviceFailures.add(deviceOpKey(op));
+        if (op.kind === "ipip-add" && errno === EOPNOTSUPP) {
+          this.problem("tunl0 cannot be created: the kernel has no ipip module");
+        } else if (op.kind === "link-del" && this.links.get(op.index)?.name === IPIP_DEVICE) {
+          this.tunl0Undeletable = true;
+        } else {
+          this.problem(`${describeDeviceOp(op, this.links)} failed: ${errnoName(errno)}`);
+        }
+      });
+      const [links, a4, a6] = await Promise.all([
+        this.kernel.dumpLinks(),
+        this.kernel.dumpAddresses("ipv4"),
+        this.kernel.dumpAddresses("ipv6"),
+      ]);
+      this.links.clear();
+      this.linksByName.clear();
+      for (const l of links) this.setLink(l);
+      this.addresses = [...a4, ...a6];
+      if (!dp.structural) return;
+    }
+  }
+
+  private syncSysctls(plan: DesiredDataplane): void {
+    const settings = globalSysctls(plan.sysctls.ipv4Forwarding, plan.sysctls.ipv6Forwarding);
+    let rp: string | null = null;
+    for (const w of plan.workloads) {
+      const link = this.linksByName.get(w.name);
+      if (link === undefined || !isOperUp(link)) continue;
+      if (this.sysctlDone.get(w.name) === link.index) continue;
+      rp ??= hostRpFilter(this.sysctl);
+      const v6 = w.addresses.some((a) => a.includes(":"));
+      const v4 = w.addresses.some((a) => !a.includes(":")) || !v6;
+      settings.push(...workloadSysctls(w.name, v4, v6, rp));
+      this.sysctlDone.set(w.name, link.index);
+    }
+    const out = applySysctls(this.sysctl, settings);
+    if (out.written.length > 0) this.log.debug({ keys: out.written }, "sysctls written");
+    for (const f of out.failed) this.problem(`sysctl ${f.key}: ${f.error}`);
+  }
+
+  private async syncNeighbours(plan: DesiredDataplane): Promise<void> {
+    const ops = planNeighbours(
+      plan,
+      [...this.links.values()],
+      [...this.neighbours.values()],
+      this.rules,
+    );
+    if (ops.length === 0) return;
+    const results = await this.kernel.apply(ops);
+    results.forEach((errno, i) => {
+      const op = ops[i];
+      if (errno !== 0 && errno !== ENOENT) {
+        this.problem(
+          `${op.kind} on ${this.links.get("ifindex" in op ? op.ifindex : 0)?.name ?? "?"} failed: ${errnoName(errno)}`,
+        );
+      }
+    });
+    const dumps = await Promise.all([
+      this.kernel.dumpNeighbours("ipv4"),
+      this.kernel.dumpNeighbours("ipv6"),
+      this.kernel.dumpNeighbours("bridge"),
+    ]);
+    this.neighbours.clear();
+    for (const list of dumps) for (const nb of list) this.setNeighbour(nb, false);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Desired routes
+
+  private rebuildResolver(): void {
+    const inputs: KernelRoute[] = [];
+    for (const [key, r] of this.routes) {
+      if (r.protocol === RTPROT_BIRD && this.planRoutes.get(key)?.source !== "bird-static")
+        continue;
+      inputs.push(r);
+    }
+    const local: Uint8Array[] = [];
+    for (const a of this.addresses) {
+      const b = parseAddress(a.address);
+      if (b !== null) local.push(b);
+    }
+    this.resolver = new NexthopResolver(inputs, local);
+  }
+
+  private recomputePlanRoutes(plan: DesiredDataplane): void {
+    const next = computePlanRoutes(plan, {
+      linkByName: (n) => this.linksByName.get(n),
+      resolve: (f, a) => this.resolver.resolve(f, a),
+      routeKey,
+    });
+    for (const p of next.problems) this.problem(p);
+    for (const [key, d] of next.routes) {
+      const prev = this.planRoutes.get(key);
+      if (prev === undefined || prev.source !== d.source || !routeMatches(d.route, prev.route)) {
+        this.dirty.add(key);
+      }
+    }
+    for (const key of this.planRoutes.keys()) if (!next.routes.has(key)) this.dirty.add(key);
+    this.planRoutes = next.routes;
+  }
+
+  private resolveNexthop(family: Family, address: string, iface?: string): Resolution {
+    const cacheKey = `${address}%${iface ?? ""}`;
+    const hit = this.nhCache.get(cacheKey);
+    if (hit !== undefined) return hit;
+    let res: Resolution;
+    const addr = parseAddress(address);
+    if (addr === null) res = { ok: false, reason: "bad address" };
+    else if (iface !== undefined && iface !== "") {
+      const link = this.linksByName.get(iface);
+      res =
+        link && isOperUp(link)
+          ? { ok: true, hops: [{ gateway: addr, ifindex: link.index, flags: 0, weight: 1 }] }
+          : { ok: false, reason: `interface ${iface} is missing or down` };
+    } else res = this.resolver.resolve(family, addr);
+    this.nhCache.set(cacheKey, res);
+    return res;
+  }
+
+  /** After the resolver changed: recompute the BGP routes whose next hop resolves differently. */
+  private async reresolveBgp(): Promise<void> {
+    const old = new Map(this.nhCache);
+    this.nhCache.clear();
+    const affected = new Set<string>();
+    for (const [cacheKey, prefixes] of this.byNexthop) {
+      const [address, iface] = cacheKey.split("%");
+      const family: Family = address.includes(":") ? "ipv6" : "ipv4";
+      const now = this.resolveNexthop(family, address, iface);
+      const before = old.get(cacheKey);
+      if (before === undefined || !sameResolution(before, now)) {
+        for (const p of prefixes) affected.add(p);
+      }
+    }
+    const tunl = this.linksByName.get(IPIP_DEVICE);
+    const tunlState = tunl ? `${tunl.index}/${isOperUp(tunl)}` : "none";
+    if (tunlState !== this.lastTunl0State) {
+      this.lastTunl0State = tunlState;
+      for (const p of this.bgp.keys()) affected.add(p);
+    }
+    if (affected.size > 0) await this.recomputeBgp(affected);
+  }
+
+  private lastTunl0State = "";
+
+  private async recomputeBgp(prefixes: Iterable<string>): Promise<void> {
+    const policy = this.policy;
+    if (policy === null) return;
+    const ctx = {
+      policy,
+      resolveNexthop: (f: Family, a: string, i?: string) => this.resolveNexthop(f, a, i),
+      tunl0: this.linksByName.get(IPIP_DEVICE),
+    };
+    let n = 0;
+    for (const pk of [...prefixes]) {
+      const r = this.bgp.get(pk);
+      if (r !== undefined) this.setBgpDesired(pk, r, bgpKernelRoute(r, ctx));
+      if (++n % SLICE === 0) await yieldToLoop();
+    }
+  }
+
+  private bgpRouteKey(prefix: Prefix): string {
+    return routeKey({
+      family: prefix.family,
+      table: RT_TABLE_MAIN,
+      dst: prefix.bytes,
+      dstLen: prefix.length,
+      tos: 0,
+      priority: defaultPriority(prefix.family),
+    });
+  }
+
+  private setBgpDesired(pk: string, r: BgpRoute, k: BgpKernelRoute): void {
+    const key = this.bgpRouteKey(r.prefix);
+    const prev = this.bgpDesired.get(key);
+    if (k.ok) {
+      this.bgpUnresolved.delete(pk);
+      if (prev === undefined || !routeMatches(k.route, prev.route)) {
+        this.bgpDesired.set(key, { route: k.route, prefix: pk });
+        this.dirty.add(key);
+      }
+    } else {
+      if (!k.filtered) {
+        if (!this.bgpUnresolved.has(pk)) {
+          this.log.debug(
+            { prefix: formatPrefix(r.prefix), reason: k.reason },
+            "BGP route not installed",
+          );
+        }
+        this.bgpUnresolved.set(pk, k.reason);
+      } else this.bgpUnresolved.delete(pk);
+      if (prev !== undefined) {
+        this.bgpDesired.delete(key);
+        this.dirty.add(key);
+      }
+    }
+  }
+
+  private indexNexthops(pk: string, r: BgpRoute | undefined, add: boolean): void {
+    if (r === undefined) return;
+    for (const nh of r.nexthops) {
+      const k = `${nh.address}%${nh.interface ?? ""}`;
+      let set = this.byNexthop.get(k);
+      if (add) {
+        if (set === undefined) {
+          set = new Set();
+          this.byNexthop.set(k, set);
+        }
+        set.add(pk);
+      } else if (set !== undefined) {
+        set.delete(pk);
+        if (set.size === 0) this.byNexthop.delete(k);
+      }
+    }
+  }
+
+  private async takeBgpBatches(): Promise<void> {
+    const batches = this.pendingBgp;
+    this.pendingBgp = [];
+    const policy = this.policy;
+    const ctx = policy && {
+      policy,
+      resolveNexthop: (f: Family, a: string, i?: string) => this.resolveNexthop(f, a, i),
+      tunl0: this.linksByName.get(IPIP_DEVICE),
+    };
+    let n = 0;
+    for (const batch of batches) {
+      for (const prefix of batch.withdrawals) {
+        const pk = prefixKey(prefix);
+        this.indexNexthops(pk, this.bgp.get(pk), false);
+        this.bgp.delete(pk);
+        this.bgpUnresolved.delete(pk);
+        const key = this.bgpRouteKey(prefix);
+        if (this.bgpDesired.delete(key)) this.dirty.add(key);
+        if (++n % SLICE === 0) await yieldToLoop();
+      }
+      for (const r of batch.upserts) {
+        const pk = prefixKey(r.prefix);
+        this.indexNexthops(pk, this.bgp.get(pk), false);
+        this.bgp.set(pk, r);
+        this.indexNexthops(pk, r, true);
+        if (ctx) this.setBgpDesired(pk, r, bgpKernelRoute(r, ctx));
+        if (++n % SLICE === 0) await yieldToLoop();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Routes
+
+  private owner(r: KernelRoute): OwnerClass | null {
+    return routeOwner(r, (i) => this.links.get(i)?.name, this.rules);
+  }
+
+  private describe(r: KernelRoute): string {
+    return formatRoute(r, (i) => this.links.get(i)?.name);
+  }
+
+  private ownedCount(): number {
+    let n = 0;
+    for (const r of this.routes.values()) if (this.owner(r) !== null) n++;
+    return n;
+  }
+
+  private wanted(key: string): KernelRoute | undefined {
+    return this.planRoutes.get(key)?.route ?? this.bgpDesired.get(key)?.route;
+  }
+
+  private workloadGraceEnd(r: KernelRoute): number {
+    if (r.nexthops.length === 0 || this.plan === null) return 0;
+    const name = this.links.get(r.nexthops[0].ifindex)?.name;
+    if (name === undefined || !isWorkloadInterface(name, this.rules)) return 0;
+    const seen = this.workloadSeen.get(name);
+    return seen === undefined ? 0 : seen + this.plan.workloadGracePeriod * 1000;
+  }
+
+  private async syncRoutes(): Promise<void> {
+    let keys: Iterable<string>;
+    if (this.allDirty) {
+      this.allDirty = false;
+      const all = new Set<string>(this.planRoutes.keys());
+      for (const k of this.bgpDesired.keys()) all.add(k);
+      for (const [k, r] of this.routes) if (this.owner(r) !== null) all.add(k);
+      for (const k of this.dirty) all.add(k);
+      keys = all;
+    } else {
+      keys = [...this.dirty];
+    }
+    this.dirty.clear();
+    const now = this.clock.now();
+    const ops: KernelOp[] = [];
+    const opKeys: string[] = [];
+    let n = 0;
+    for (const key of keys) {
+      const want = this.wanted(key);
+      if (want !== undefined) this.claimed.add(key);
+      const have = this.routes.get(key);
+      const action = decideRoute(want, have, {
+        now,
+        owner: (r) => this.owner(r),
+        workloadGraceEnd: (r) => this.workloadGraceEnd(r),
+        converged: this.converged,
+        claimed: this.claimed.has(key),
+      });
+      if (action.kind !== "defer") this.deferred.delete(key);
+      switch (action.kind) {
+        case "none":
+          this.failures.delete(key);
+          break;
+        case "add":
+          ops.push({ kind: "route-add", route: action.route });
+          opKeys.push(key);
+          break;
+        case "replace":
+          ops.push({ kind: "route-replace", route: action.route });
+          opKeys.push(key);
+          break;
+        case "delete":
+          ops.push({ kind: "route-del", route: action.route });
+          opKeys.push(key);
+          break;
+        case "conflict":
+          this.fail(key, action.route, `conflicts with ${this.describe(action.holder)}`);
+          break;
+        case "defer":
+          this.deferred.set(key, action.until);
+          break;
+      }
+      if (++n % SLICE === 0) await yieldToLoop();
+    }
+    this.armDeferTimer();
+    if (ops.length === 0) return;
+    const results = await this.kernel.apply(ops);
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      if (op.kind !== "route-add" && op.kind !== "route-replace" && op.kind !== "route-del")
+        continue;
+      const key = opKeys[i];
+      const errno = results[i];
+      if (errno === 0 || (op.kind === "route-del" && (errno === ESRCH || errno === ENOENT))) {
+        if (op.kind === "route-del") this.routes.delete(key);
+        else this.routes.set(key, op.route);
+        this.routeOps++;
+        this.failures.delete(key);
+      } else {
+        this.routeErrors++;
+        this.fail(key, op.route, `${op.kind.slice(6)} failed: ${errnoName(errno)}`);
+        if (errno === EEXIST) this.dirty.add(key); // our view was stale: the notification will tell
+      }
+    }
+  }
+
+  private fail(key: string, route: KernelRoute, error: string): void {
+    const text = this.describe(route);
+    const prev = this.failures.get(key);
+    if (prev === undefined || prev.error !== error) {
+      this.log.warn({ route: text, error }, "kernel route change failed");
+    }
+    this.failures.set(key, { route: text, error });
+  }
+
+  private armDeferTimer(): void {
+    this.deferTimer?.cancel();
+    this.deferTimer = null;
+    let next = Number.POSITIVE_INFINITY;
+    for (const until of this.deferred.values()) if (until < next) next = until;
+    if (next === Number.POSITIVE_INFINITY || this.stopped) return;
+    this.deferTimer = this.clock.setTimer(Math.max(0, next - this.clock.now()) + 1, () => {
+      this.deferTimer = null;
+      const now = this.clock.now();
+      for (const [key, until] of this.deferred) if (until <= now) this.dirty.add(key);
+      this.schedule(0);
+    });
+  }
+
+  private problem(message: string): void {
+    if (this.problems.has(message)) return;
+    this.problems.add(message);
+    this.log.warn({ problem: message }, "dataplane problem");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Notifications
+
+  private onKernelEvents(events: KernelEvent[]): void {
+    if (this.stopped) return;
+    let drift = false;
+    for (const e of events) {
+      switch (e.kind) {
+        case "route": {
+          const r = e.route;
+          if (r.table !== RT_TABLE_MAIN) break;
+          const key = routeKey(r);
+          if (e.removed) {
+            const cur = this.routes.get(key);
+            if (cur !== undefined && cur.protocol === r.protocol) this.routes.delete(key);
+          } else this.routes.set(key, r);
+          const want = this.wanted(key);
+          if (want !== undefined) {
+            if (e.removed || !routeMatches(want, r)) {
+              this.dirty.add(key);
+              drift = true;
+            }
+          } else if (!e.removed && this.owner(r) !== null) {
+            this.dirty.add(key);
+            drift = true;
+          }
+          if (r.protocol !== RTPROT_BIRD || this.planRoutes.get(key)?.source === "bird-static") {
+            this.needResolve = true;
+            drift = true;
+          }
+          break;
+        }
+        case "link": {
+          const l = e.link;
+          const prev = this.links.get(l.index);
+          if (e.removed) {
+            if (prev !== undefined) {
+              this.links.delete(l.index);
+              if (this.linksByName.get(prev.name)?.index === l.index)
+                this.linksByName.delete(prev.name);
+              this.sysctlDone.delete(prev.name);
+            }
+          } else {
+            if (prev !== undefined && sameLink(prev, l)) break;
+            this.setLink(l);
+            if (prev === undefined || prev.index !== l.index || !isOperUp(l))
+              this.sysctlDone.delete(l.name);
+          }
+          this.needPlanSync = true;
+          drift = true;
+          break;
+        }
+        case "address": {
+          const a = e.address;
+          const same = (x: KernelAddress) =>
+            x.index === a.index && x.address === a.address && x.prefixLen === a.prefixLen;
+          const had = this.addresses.some(same);
+          if (e.removed) {
+            if (!had) break;
+            this.addresses = this.addresses.filter((x) => !same(x));
+          } else {
+            if (had) break;
+            this.addresses.push(a);
+          }
+          this.needPlanSync = true;
+          drift = true;
+          break;
+        }
+        case "neighbour": {
+          const n = e.neighbour;
+          const before = this.neighbours.size;
+          const key = this.neighbourKey(n);
+          const prev = this.neighbours.get(key);
+          this.setNeighbour(n, e.removed);
+          if (
+            this.neighbours.size !== before ||
+            (prev !== undefined && (prev.state !== n.state || prev.lladdr !== n.lladdr))
+          ) {
+            this.needNeighSync = true;
+            drift = true;
+          }
+          break;
+        }
+      }
+    }
+    if (drift && this.plan !== null) this.schedule(this.repairDelayMs);
+  }
+}
+
+function sameLink(a: KernelLink, b: KernelLink): boolean {
+  return (
+    a.name === b.name &&
+    a.flags === b.flags &&
+    a.operstate === b.operstate &&
+    a.mtu === b.mtu &&
+    a.mac === b.mac &&
+    a.kind === b.kind &&
+    JSON.stringify(a.vxlan) === JSON.stringify(b.vxlan)
+  );
+}
+
+function sameResolution(a: Resolution, b: Resolution): boolean {
+  if (a.ok !== b.ok) return false;
+  if (!a.ok || !b.ok) return true;
+  if (a.hops.length !== b.hops.length) return false;
+  return a.hops.every((h, i) => {
+    const o = b.hops[i];
+    return h.ifindex === o.ifindex && String(h.gateway) === String(o.gateway);
+  });
+}
+
+function deviceOpKey(op: KernelOp): string {
+  switch (op.kind) {
+    case "ipip-add":
+      return `ipip-add ${op.name}`;
+    case "vxlan-add":
+      return `vxlan-add ${op.spec.name}`;
+    case "link-del":
+      return `link-del ${op.index}`;
+    case "link-set":
+      return `link-set ${op.index} ${JSON.stringify({ ...op.change, mac: op.change.mac ? [...op.change.mac] : undefined })}`;
+    case "addr-add":
+    case "addr-del":
+      return `${op.kind} ${op.index} ${[...op.address].join(".")}/${op.prefixLen}`;
+    default:
+      return op.kind;
+  }
+}
+
+function describeDeviceOp(op: KernelOp, links: Map<number, KernelLink>): string {
+  const name = (i: number) => links.get(i)?.name ?? `if${i}`;
+  switch (op.kind) {
+    case "ipip-add":
+      return `create ${op.name} (ipip)`;
+    case "vxlan-add":
+      return `create ${op.spec.name} (vxlan id ${op.spec.vni} dstport ${op.spec.port})`;
+    case "link-del":
+      return `delete ${name(op.index)}`;
+    case "link-set":
+      return `set ${name(op.index)} ${Object.entries(op.change)
+        .map(
+          ([k, v]) =>
+            `${k} ${v instanceof Uint8Array ? [...v].map((b) => b.toString(16).padStart(2, "0")).join(":") : v}`,
+        )
+        .join(" ")}`;
+    case "addr-add":
+    case "addr-del":
+      return `${op.kind === "addr-add" ? "add" : "remove"} address ${formatPrefixBytes(op.address, op.prefixLen)} on ${name(op.index)}`;
+    default:
+      return op.kind;
+  }
+}
+
+function formatPrefixBytes(address: Uint8Array, len: number): string {
+  return formatPrefix({
+    family: address.length === 4 ? "ipv4" : "ipv6",
+    bytes: address,
+    length: len,
+  });
+}

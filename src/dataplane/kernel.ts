@@ -1,0 +1,63 @@
+/**
+ * The dataplane's port to the kernel: the few operations the reconciler needs (dumps, a
+ * pipelined list of changes, notifications). `NetlinkKernel` implements it over rtnetlink; tests
+ * of the reconciler can implement it in memory. Nothing outside this interface knows how the
+ * kernel is reached.
+ */
+import type { Family } from "../common/contracts/families.js";
+import type { KernelAddress, KernelLink, KernelNeighbour, KernelRoute } from "./model.js";
+import type { LinkChange, VxlanLinkSpec } from "./netlink/link-codec.js";
+
+export type KernelOp =
+  /** Adds a route only if its identity is free (never overwrites a foreign route). */
+  | { readonly kind: "route-add"; readonly route: KernelRoute }
+  /** Atomically replaces our own route at the same identity. */
+  | { readonly kind: "route-replace"; readonly route: KernelRoute }
+  | { readonly kind: "route-del"; readonly route: KernelRoute }
+  | { readonly kind: "vxlan-add"; readonly spec: VxlanLinkSpec }
+  | { readonly kind: "ipip-add"; readonly name: string }
+  | { readonly kind: "link-set"; readonly index: number; readonly change: LinkChange }
+  | { readonly kind: "link-del"; readonly index: number }
+  | {
+      readonly kind: "addr-add" | "addr-del";
+      readonly index: number;
+      readonly address: Uint8Array;
+      readonly prefixLen: number;
+    }
+  | {
+      readonly kind: "neigh-set";
+      readonly ifindex: number;
+      readonly ip: Uint8Array;
+      readonly mac: Uint8Array;
+    }
+  | { readonly kind: "neigh-del"; readonly ifindex: number; readonly ip: Uint8Array }
+  | {
+      readonly kind: "fdb-set";
+      readonly ifindex: number;
+      readonly mac: Uint8Array;
+      readonly dst: Uint8Array;
+    }
+  | {
+      readonly kind: "fdb-del";
+      readonly ifindex: number;
+      readonly mac: Uint8Array;
+      readonly dst: Uint8Array | null;
+    };
+
+export type KernelEvent =
+  | { readonly kind: "route"; readonly removed: boolean; readonly route: KernelRoute }
+  | { readonly kind: "link"; readonly removed: boolean; readonly link: KernelLink }
+  | { readonly kind: "address"; readonly removed: boolean; readonly address: KernelAddress }
+  | { readonly kind: "neighbour"; readonly removed: boolean; readonly neighbour: KernelNeighbour };
+
+export interface Kernel {
+  dumpRoutes(family: Family): Promise<KernelRoute[]>;
+  dumpLinks(): Promise<KernelLink[]>;
+  dumpAddresses(family: Family): Promise<KernelAddress[]>;
+  dumpNeighbours(family: "ipv4" | "ipv6" | "bridge"): Promise<KernelNeighbour[]>;
+  /** Sends all ops pipelined (bounded in flight); resolves with one errno per op, 0 = done. */
+  apply(ops: readonly KernelOp[]): Promise<number[]>;
+  /** Kernel notifications, in arrival order, delivered in bulk. */
+  onEvents(handler: (events: KernelEvent[]) => void): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,219 @@
+/**
+ * Main-thread side of the netlink I/O threads (io-worker.ts): starts them, hands the requests
+ * thread encoded batches ("transactions": one sendmsg each; the last message of an op batch
+ * carries NLM_F_ACK as the fence; a dump is one request answered until NLMSG_DONE) and returns
+ * the kernel's replies as raw bytes. Sequence numbers are allocated here so the encoder can stamp
+ * them. Notifications from the events thread arrive through `onEvents` as raw bytes too;
+ * decoding stays on this side.
+ */
+import { Worker } from "node:worker_threads";
+import { WrenError } from "../../common/errors.js";
+import {
+  type FromWorker,
+  type IoWorkerOptions,
+  SHARED_CLOSED_EVENTS,
+  SHARED_CLOSED_REQUESTS,
+  SHARED_SLOTS,
+  type ToWorker,
+} from "./io-protocol.js";
+
+export interface TransactionResult {
+  /** Reply messages: error messages (non-zero errno) and the fence for op batches; every
+   *  message for dumps. */
+  readonly replies: readonly Uint8Array[];
+}
+
+export class NetlinkChannelError extends WrenError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("WREN_DATAPLANE_NETLINK", message, options);
+    this.name = "NetlinkChannelError";
+  }
+}
+
+export interface ChannelOptions {
+  /** Multicast groups for the event socket (none: no events thread). */
+  readonly groups: readonly number[];
+  readonly recvBufferSize: number;
+}
+
+export class NetlinkChannel {
+  private requests: Worker | null = null;
+  private events: Worker | null = null;
+  private seq = 1;
+  private txId = 1;
+  private pending = new Map<
+    number,
+    { resolve: (r: TransactionResult) => void; reject: (e: Error) => void }
+  >();
+  private eventHandler: ((chunks: readonly Uint8Array[]) => void) | null = null;
+  private errorHandler: ((message: string) => void) | null = null;
+  private readonly shared = new Int32Array(new SharedArrayBuffer(4 * SHARED_SLOTS));
+  /** Receive buffer sizes the kernel granted (request socket, event socket). */
+  rcvbuf = 0;
+  eventRcvbuf = 0;
+
+  /** Runs on process exit: closes the threads' sockets synchronously (see io-worker.ts). */
+  private readonly exitHook = () => {
+    this.closeSync();
+  };
+
+  /** Starts the I/O threads (sockets in the calling process's network namespace). */
+  async open(options: ChannelOptions): Promise<void> {
+    process.on("exit", this.exitHook);
+    try {
+      if (options.groups.length > 0) {
+        const { worker, rcvbuf } = await this.start({ ...options, role: "events" });
+        this.events = worker;
+        this.eventRcvbuf = rcvbuf;
+      } else {
+        Atomics.store(this.shared, SHARED_CLOSED_EVENTS, 1);
+      }
+      const { worker, rcvbuf } = await this.start({ ...options, role: "requests" });
+      this.requests = worker;
+      this.rcvbuf = rcvbuf;
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  private start(
+    options: Omit<IoWorkerOptions, "shared">,
+  ): Promise<{ worker: Worker; rcvbuf: number }> {
+    const workerData: IoWorkerOptions = { ...options, shared: this.shared };
+    const worker = new Worker(new URL("./io-worker.js", import.meta.url), { workerData });
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) =>
+        reject(new NetlinkChannelError(`netlink thread failed: ${err.message}`, { cause: err }));
+      worker.once("error", onError);
+      worker.on("message", (m: FromWorker) => {
+        if (m.t === "ready") {
+          worker.off("error", onError);
+          worker.on("error", (err) => this.onThreadFailure(err));
+          worker.on("exit", () => this.onThreadExit(worker));
+          resolve({ worker, rcvbuf: m.rcvbuf });
+        } else this.onMessage(m);
+      });
+    });
+  }
+
+  onEvents(handler: (chunks: readonly Uint8Array[]) => void): void {
+    this.eventHandler = handler;
+  }
+
+  onError(handler: (message: string) => void): void {
+    this.errorHandler = handler;
+  }
+
+  /** Reserves `n` consecutive sequence numbers; returns the first. */
+  allocSeq(n: number): number {
+    if (this.seq + n > 0x7fffffff) this.seq = 1;
+    const first = this.seq;
+    this.seq += n;
+    return first;
+  }
+
+  /**
+   * Sends one batch (`buf`'s memory is transferred: do not reuse it). Resolves when the fence
+   * `lastSeq` is answered (ops) or the dump is complete.
+   */
+  transact(
+    buf: Uint8Array,
+    lastSeq: number,
+    opts: { dump: boolean; routeOps: number },
+  ): Promise<TransactionResult> {
+    const worker = this.requests;
+    if (worker === null) return Promise.reject(new NetlinkChannelError("netlink channel closed"));
+    const id = this.txId++;
+    const ab =
+      buf.byteOffset === 0 &&
+      buf.byteLength === buf.buffer.byteLength &&
+      buf.buffer instanceof ArrayBuffer
+        ? buf.buffer
+        : new Uint8Array(buf).buffer;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const msg: ToWorker = {
+        t: "tx",
+        id,
+        buf: ab,
+        lastSeq,
+        dump: opts.dump,
+        routeOps: opts.routeOps,
+      };
+      worker.postMessage(msg, [ab]);
+    });
+  }
+
+  /** Closes both sockets and lets the threads end. */
+  async close(): Promise<void> {
+    const workers = [this.requests, this.events].filter((w): w is Worker => w !== null);
+    const exits = workers.map(
+      (w) => new Promise<void>((resolve) => w.once("exit", () => resolve())),
+    );
+    this.closeSync();
+    await Promise.race([
+      Promise.all(exits),
+      new Promise<void>((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
+    process.off("exit", this.exitHook);
+  }
+
+  /** Asks both threads to close their sockets and waits (blocking, bounded) until they did. */
+  private closeSync(): void {
+    const slots: [Worker | null, number][] = [
+      [this.requests, SHARED_CLOSED_REQUESTS],
+      [this.events, SHARED_CLOSED_EVENTS],
+    ];
+    for (const [worker, slot] of slots) {
+      if (worker !== null && Atomics.load(this.shared, slot) === 0) {
+        worker.postMessage({ t: "close" } satisfies ToWorker);
+      }
+    }
+    for (const [worker, slot] of slots) {
+      if (worker !== null) Atomics.wait(this.shared, slot, 0, 1000);
+    }
+    this.failAll(new NetlinkChannelError("netlink channel closed"));
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.t) {
+      case "ev":
+        this.eventHandler?.(m.chunks.map((c) => new Uint8Array(c)));
+        break;
+      case "rx": {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (m.error) p.reject(new NetlinkChannelError(m.error));
+        else p.resolve({ replies: m.chunks.map((c) => new Uint8Array(c)) });
+        break;
+      }
+      case "error":
+        this.errorHandler?.(m.message);
+        break;
+    }
+  }
+
+  private onThreadFailure(err: Error): void {
+    this.errorHandler?.(`netlink thread failed: ${err.message}`);
+    this.failAll(err);
+  }
+
+  private onThreadExit(worker: Worker): void {
+    if (worker === this.requests) {
+      this.requests = null;
+      Atomics.store(this.shared, SHARED_CLOSED_REQUESTS, 1);
+      this.failAll(new NetlinkChannelError("netlink requests thread exited"));
+    }
+    if (worker === this.events) {
+      this.events = null;
+      Atomics.store(this.shared, SHARED_CLOSED_EVENTS, 1);
+    }
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Messages and shared-memory slots between the main thread (channel.ts) and the netlink I/O
+ * threads (io-worker.ts). Kept apart from io-worker.ts, which starts running when imported.
+ */
+
+/** Slots of the shared Int32Array. */
+export const SHARED_CLOSED_REQUESTS = 0;
+export const SHARED_CLOSED_EVENTS = 1;
+export const SHARED_ECHOES_SEEN = 2;
+/** Set by the events thread: 1 when subscribed to route groups (pacing applies). */
+export const SHARED_PACING = 3;
+export const SHARED_EVENT_RCVBUF = 4;
+export const SHARED_SLOTS = 5;
+
+export interface IoWorkerOptions {
+  readonly role: "requests" | "events";
+  readonly groups: readonly number[];
+  readonly recvBufferSize: number;
+  readonly shared: Int32Array;
+}
+
+export type ToWorker =
+  | {
+      t: "tx";
+      id: number;
+      buf: ArrayBuffer;
+      lastSeq: number;
+      dump: boolean;
+      routeOps: number;
+    }
+  | { t: "close" };
+
+export type FromWorker =
+  | { t: "ready"; rcvbuf: number }
+  | { t: "rx"; id: number; chunks: ArrayBuffer[]; error?: string }
+  | { t: "ev"; chunks: ArrayBuffer[] }
+  | { t: "error"; message: string };

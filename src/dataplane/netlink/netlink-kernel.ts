@@ -1,0 +1,302 @@
+/**
+ * `Kernel` over rtnetlink. Changes are pipelined: ops are encoded back to back into batches of
+ * at most `batchOps` messages (one sendmsg each) and up to `maxInFlight` batches are handed to
+ * the I/O thread at once. Route messages inside a batch carry no NLM_F_ACK: the kernel answers
+ * only failures (netlink(7): an error is always reported), and the batch's last message asks for
+ * an ACK, which arrives after every earlier answer and so closes the batch. Each failure is
+ * matched back to its op by sequence number. Large dumps are decoded in slices so the event loop
+ * is never held for long.
+ */
+import type { Family } from "../../common/contracts/families.js";
+import type { Kernel, KernelEvent, KernelOp } from "../kernel.js";
+import type { KernelAddress, KernelLink, KernelNeighbour, KernelRoute } from "../model.js";
+import {
+  decodeAddress,
+  encodeAddressDump,
+  encodeDelAddress,
+  encodeNewAddress,
+} from "./addr-codec.js";
+import { NetlinkChannel } from "./channel.js";
+import {
+  NLM_F_ACK,
+  NLM_F_CREATE,
+  NLM_F_EXCL,
+  NLM_F_REPLACE,
+  NLM_F_REQUEST,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  RTM_DELADDR,
+  RTM_DELLINK,
+  RTM_DELNEIGH,
+  RTM_DELROUTE,
+  RTM_NEWADDR,
+  RTM_NEWLINK,
+  RTM_NEWNEIGH,
+  RTM_NEWROUTE,
+  RTNLGRP_IPV4_IFADDR,
+  RTNLGRP_IPV4_ROUTE,
+  RTNLGRP_IPV6_IFADDR,
+  RTNLGRP_IPV6_ROUTE,
+  RTNLGRP_LINK,
+  RTNLGRP_NEIGH,
+} from "./constants.js";
+import {
+  decodeLink,
+  encodeDelLink,
+  encodeLinkDump,
+  encodeNewIpip,
+  encodeNewVxlan,
+  encodeSetLink,
+} from "./link-codec.js";
+import {
+  decodeNeighbour,
+  encodeDelFdb,
+  encodeDelNeighbour,
+  encodeNeighbourDump,
+  encodeSetFdb,
+  encodeSetNeighbour,
+} from "./neigh-codec.js";
+import { decodeError, forEachMessage, type NlHeader, readU16, readU32 } from "./reader.js";
+import { decodeRoute, encodeDelRoute, encodeNewRoute, encodeRouteDump } from "./route-codec.js";
+import { NlWriter } from "./writer.js";
+
+export interface NetlinkKernelOptions {
+  /** Messages per sendmsg (default 256). */
+  readonly batchOps?: number;
+  /** Batches handed to the I/O thread at once (default 4). */
+  readonly maxInFlight?: number;
+  /** SO_RCVBUF asked for both sockets (default 4 MiB; the kernel caps it at rmem_max). */
+  readonly recvBufferSize?: number;
+}
+
+const SLICE = 4096;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class NetlinkKernel implements Kernel {
+  private readonly channel = new NetlinkChannel();
+  private readonly batchOps: number;
+  private readonly maxInFlight: number;
+  private handler: ((events: KernelEvent[]) => void) | null = null;
+
+  private constructor(options: NetlinkKernelOptions) {
+    this.batchOps = Math.max(1, options.batchOps ?? 256);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 4);
+  }
+
+  /** Opens the netlink sockets of the calling process's network namespace. */
+  static async open(options: NetlinkKernelOptions = {}): Promise<NetlinkKernel> {
+    const k = new NetlinkKernel(options);
+    k.channel.onEvents((chunks) => k.onChunks(chunks));
+    await k.channel.open({
+      groups: [
+        RTNLGRP_LINK,
+        RTNLGRP_NEIGH,
+        RTNLGRP_IPV4_IFADDR,
+        RTNLGRP_IPV4_ROUTE,
+        RTNLGRP_IPV6_IFADDR,
+        RTNLGRP_IPV6_ROUTE,
+      ],
+      recvBufferSize: options.recvBufferSize ?? 4 << 20,
+    });
+    return k;
+  }
+
+  get receiveBuffers(): { request: number; events: number } {
+    return { request: this.channel.rcvbuf, events: this.channel.eventRcvbuf };
+  }
+
+  onEvents(handler: (events: KernelEvent[]) => void): void {
+    this.handler = handler;
+  }
+
+  onError(handler: (message: string) => void): void {
+    this.channel.onError(handler);
+  }
+
+  close(): Promise<void> {
+    return this.channel.close();
+  }
+
+  private async dump<T>(
+    encode: (w: NlWriter, seq: number) => void,
+    type: number,
+    decode: (buf: Uint8Array, h: NlHeader) => T | null,
+  ): Promise<T[]> {
+    const w = new NlWriter(64);
+    const seq = this.channel.allocSeq(1);
+    encode(w, seq);
+    const { replies } = await this.channel.transact(w.take(), seq, { dump: true, routeOps: 0 });
+    const out: T[] = [];
+    for (const buf of replies) {
+      let off = 0;
+      let n = 0;
+      while (off + 16 <= buf.length) {
+        const len = readU32(buf, off);
+        if (len < 16 || off + len > buf.length) break;
+        const msgType = readU16(buf, off + 4);
+        const h: NlHeader = {
+          type: msgType,
+          flags: readU16(buf, off + 6),
+          seq: readU32(buf, off + 8),
+          pid: readU32(buf, off + 12),
+          payload: off + 16,
+          end: off + len,
+        };
+        if (msgType === type) {
+          const v = decode(buf, h);
+          if (v !== null) out.push(v);
+        } else if (msgType === NLMSG_ERROR) {
+          const e = decodeError(buf, h);
+          if (e !== null && e.errno !== 0) throw new Error(`dump failed: errno ${e.errno}`);
+        } else if (msgType === NLMSG_DONE) break;
+        off += (len + 3) & ~3;
+        if (++n % SLICE === 0) await yieldToLoop();
+      }
+    }
+    return out;
+  }
+
+  dumpRoutes(family: Family): Promise<KernelRoute[]> {
+    return this.dump((w, s) => encodeRouteDump(w, family, s), RTM_NEWROUTE, decodeRoute);
+  }
+
+  dumpLinks(): Promise<KernelLink[]> {
+    return this.dump((w, s) => encodeLinkDump(w, s), RTM_NEWLINK, decodeLink);
+  }
+
+  dumpAddresses(family: Family): Promise<KernelAddress[]> {
+    return this.dump((w, s) => encodeAddressDump(w, family, s), RTM_NEWADDR, decodeAddress);
+  }
+
+  dumpNeighbours(family: "ipv4" | "ipv6" | "bridge"): Promise<KernelNeighbour[]> {
+    return this.dump((w, s) => encodeNeighbourDump(w, family, s), RTM_NEWNEIGH, decodeNeighbour);
+  }
+
+  async apply(ops: readonly KernelOp[]): Promise<number[]> {
+    const results = new Array<number>(ops.length).fill(0);
+    if (ops.length === 0) return results;
+    const w = new NlWriter(this.batchOps * 96);
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown = null;
+    for (let start = 0; start < ops.length; start += this.batchOps) {
+      const end = Math.min(ops.length, start + this.batchOps);
+      const firstSeq = this.channel.allocSeq(end - start);
+      let routeOps = 0;
+      for (let i = start; i < end; i++) {
+        const last = i === end - 1;
+        if (encodeOp(w, ops[i], firstSeq + (i - start), last)) routeOps++;
+      }
+      const lastSeq = firstSeq + (end - start) - 1;
+      const batchStart = start;
+      const p = this.channel
+        .transact(w.take(), lastSeq, { dump: false, routeOps })
+        .then(({ replies }) => {
+          for (const buf of replies) {
+            forEachMessage(buf, (h) => {
+              const e = decodeError(buf, h);
+              if (e === null || e.errno === 0) return;
+              const idx = batchStart + ((e.requestSeq - firstSeq) | 0);
+              if (idx >= batchStart && idx < ops.length) results[idx] = e.errno;
+            });
+          }
+        })
+        .catch((err: unknown) => {
+          failure ??= err;
+        })
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= this.maxInFlight) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (failure !== null) throw failure;
+    return results;
+  }
+
+  private onChunks(chunks: readonly Uint8Array[]): void {
+    const handler = this.handler;
+    if (handler === null) return;
+    const events: KernelEvent[] = [];
+    for (const buf of chunks) {
+      forEachMessage(buf, (h) => {
+        const removed =
+          h.type === RTM_DELROUTE ||
+          h.type === RTM_DELLINK ||
+          h.type === RTM_DELADDR ||
+          h.type === RTM_DELNEIGH;
+        switch (h.type) {
+          case RTM_NEWROUTE:
+          case RTM_DELROUTE: {
+            const route = decodeRoute(buf, h);
+            if (route !== null) events.push({ kind: "route", removed, route });
+            break;
+          }
+          case RTM_NEWLINK:
+          case RTM_DELLINK: {
+            const link = decodeLink(buf, h);
+            if (link !== null) events.push({ kind: "link", removed, link });
+            break;
+          }
+          case RTM_NEWADDR:
+          case RTM_DELADDR: {
+            const address = decodeAddress(buf, h);
+            if (address !== null) events.push({ kind: "address", removed, address });
+            break;
+          }
+          case RTM_NEWNEIGH:
+          case RTM_DELNEIGH: {
+            const neighbour = decodeNeighbour(buf, h);
+            if (neighbour !== null) events.push({ kind: "neighbour", removed, neighbour });
+            break;
+          }
+        }
+      });
+    }
+    if (events.length > 0) handler(events);
+  }
+}
+
+/** Encodes one op; returns true for route ops (whose success the kernel echoes). */
+function encodeOp(w: NlWriter, op: KernelOp, seq: number, fence: boolean): boolean {
+  const ack = fence ? NLM_F_ACK : 0;
+  switch (op.kind) {
+    case "route-add":
+      encodeNewRoute(w, op.route, NLM_F_REQUEST | ack | NLM_F_CREATE | NLM_F_EXCL, seq);
+      return true;
+    case "route-replace":
+      encodeNewRoute(w, op.route, NLM_F_REQUEST | ack | NLM_F_CREATE | NLM_F_REPLACE, seq);
+      return true;
+    case "route-del":
+      encodeDelRoute(w, op.route, NLM_F_REQUEST | ack, seq);
+      return true;
+    case "vxlan-add":
+      encodeNewVxlan(w, op.spec, seq);
+      return false;
+    case "ipip-add":
+      encodeNewIpip(w, op.name, seq);
+      return false;
+    case "link-set":
+      encodeSetLink(w, op.index, op.change, seq);
+      return false;
+    case "link-del":
+      encodeDelLink(w, op.index, seq);
+      return false;
+    case "addr-add":
+      encodeNewAddress(w, op.index, op.address, op.prefixLen, seq);
+      return false;
+    case "addr-del":
+      encodeDelAddress(w, op.index, op.address, op.prefixLen, seq);
+      return false;
+    case "neigh-set":
+      encodeSetNeighbour(w, op.ifindex, op.ip, op.mac, seq);
+      return false;
+    case "neigh-del":
+      encodeDelNeighbour(w, op.ifindex, op.ip, seq);
+      return false;
+    case "fdb-set":
+      encodeSetFdb(w, op.ifindex, op.mac, op.dst, seq);
+      return false;
+    case "fdb-del":
+      encodeDelFdb(w, op.ifindex, op.mac, op.dst, seq);
+      return false;
+  }
+}
