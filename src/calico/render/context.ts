@@ -9,7 +9,13 @@ import type { PlanMessage } from "../../common/contracts/plan.js";
 import type { Snapshot } from "../datastore/snapshot.js";
 import type { InterfaceAddress } from "../model/net.js";
 import type { SecretRef } from "../model/schemas/metadata.js";
-import { type BGPConfiguration, type CalicoNode, resourceId } from "../model/types.js";
+import {
+  type BGPConfiguration,
+  type BlockAffinity,
+  type CalicoNode,
+  resourceId,
+  type WorkloadEndpoint,
+} from "../model/types.js";
 import { selector } from "../selector/parser.js";
 
 export const DEFAULT_AS_NUMBER = 64512;
@@ -122,6 +128,35 @@ export class RenderContext {
       return null;
     }
     return s!.data[key];
+  }
+
+  private affinityIndex: Map<string, BlockAffinity[]> | null = null;
+  private workloadIndex: Map<string, WorkloadEndpoint[]> | null = null;
+
+  /** BlockAffinities of a node (built once per render). */
+  affinitiesOf(node: string): readonly BlockAffinity[] {
+    if (!this.affinityIndex) {
+      this.affinityIndex = new Map();
+      for (const a of this.snapshot.blockAffinities) {
+        const list = this.affinityIndex.get(a.spec.node) ?? [];
+        list.push(a);
+        this.affinityIndex.set(a.spec.node, list);
+      }
+    }
+    return this.affinityIndex.get(node) ?? [];
+  }
+
+  /** WorkloadEndpoints hosted on a node (built once per render). */
+  workloadEndpointsOn(node: string): readonly WorkloadEndpoint[] {
+    if (!this.workloadIndex) {
+      this.workloadIndex = new Map();
+      for (const w of this.snapshot.workloadEndpoints) {
+        const list = this.workloadIndex.get(w.spec.node) ?? [];
+        list.push(w);
+        this.workloadIndex.set(w.spec.node, list);
+      }
+    }
+    return this.workloadIndex.get(node) ?? [];
   }
 
   private readonly warned = new Set<string>();

@@ -30,14 +30,14 @@ import type {
 } from "../../common/contracts/dataplane.js";
 import type { Family } from "../../common/contracts/families.js";
 import type { OwnedBlock } from "../../common/contracts/plan.js";
-import { affinitiesOf, poolOfBlock } from "../ipam/claim-plan.js";
+import { poolOfBlock } from "../ipam/claim-plan.js";
 import { cidrContains, cidrContainsIp, compareCidr, hostCidr } from "../model/net.js";
 import type { CalicoNode, IPPool } from "../model/types.js";
 import type { RenderContext } from "./context.js";
 import { vxlanMac } from "./names.js";
 import { activeBlocks, isHostBlock } from "./node-blocks.js";
 import type { Peering } from "./peerings.js";
-import { workloadsOn } from "./workloads.js";
+import { workloadAddressesOn, workloadsOn } from "./workloads.js";
 
 export const VXLAN_VNI = 4096;
 export const VXLAN_PORT = 4789;
@@ -49,7 +49,8 @@ const isIpip = (p: IPPool | undefined) => p !== undefined && p.spec.ipipMode !==
 
 /** A node's blocks that are live (claimed, not pending), sorted. */
 function liveBlocksOf(ctx: RenderContext, node: string): string[] {
-  return affinitiesOf(ctx.snapshot, node)
+  return ctx
+    .affinitiesOf(node)
     .filter((a) => a.spec.state !== "pending")
     .map((a) => a.spec.cidr)
     .sort(compareCidr);
@@ -155,9 +156,9 @@ export function desiredDataplane(ctx: RenderContext, x: DataplaneInputs): Desire
       const sameSubnet = cidrContainsIp(local.network, remote);
       const routed: string[] = [];
       const nodeBlocks = liveBlocksOf(ctx, n.name);
-      const borrowed = workloadsOn(ctx, n.name)
-        .flatMap((w) => w.addresses)
-        .filter((a) => !nodeBlocks.some((b) => cidrContains(b, a)));
+      const borrowed = workloadAddressesOn(ctx, n.name).filter(
+        (a) => !nodeBlocks.some((b) => cidrContains(b, a)),
+      );
       for (const prefix of [...nodeBlocks, ...borrowed]) {
         const pool = poolFor(prefix);
         if (!pool || pool.spec.family !== family || !isVxlan(pool)) continue;

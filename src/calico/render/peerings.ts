@@ -274,9 +274,10 @@ export function calicoPeerings(ctx: RenderContext, family: Family): Peering[] {
   const myIp = me ? ctx.nodeAddress(me, family) : undefined;
   if (!myIp) return [];
   const explicit = explicitPeerings(ctx).filter((p) => p.family === family && p.address !== myIp);
-  return [...meshPeerings(ctx, family), ...explicit].sort((a, b) => {
-    const na = peeringName(a);
-    const nb = peeringName(b);
-    return na < nb ? -1 : na > nb ? 1 : 0;
-  });
+  const named = [...meshPeerings(ctx, family), ...explicit].map((p) => ({
+    p,
+    name: peeringName(p),
+  }));
+  named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return named.map((x) => x.p);
 }

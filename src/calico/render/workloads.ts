@@ -27,5 +27,10 @@ export function workloadOf(w: WorkloadEndpoint): Workload {
 }
 
 export function workloadsOn(ctx: RenderContext, node: string): Workload[] {
-  return ctx.snapshot.workloadEndpoints.filter((w) => w.spec.node === node).map(workloadOf);
+  return ctx.workloadEndpointsOn(node).map(workloadOf);
+}
+
+/** Addresses of a node's workloads (no interface names: cheaper for remote nodes). */
+export function workloadAddressesOn(ctx: RenderContext, node: string): string[] {
+  return ctx.workloadEndpointsOn(node).flatMap((w) => w.spec.ipNetworks);
 }
