@@ -48,5 +48,5 @@ export {
 } from "./open.js";
 export { encodeEndOfRib, maxMessageLength, type PackUpdatesInput, packUpdates } from "./pack.js";
 export * from "./types.js";
-export { decodeUpdate } from "./update-decode.js";
+export { decodeUpdate, endOfRibFamily } from "./update-decode.js";
 export { encodeUpdateBody } from "./update-encode.js";

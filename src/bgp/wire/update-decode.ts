@@ -336,3 +336,12 @@ function freezeSegments(segs: PathAttributes["asPath"] & object): void {
   }
   Object.freeze(segs);
 }
+
+/**
+ * The family whose End-of-RIB marker (RFC 4724 §2) `decoded` is, or null: an UPDATE with no
+ * withdrawn routes, no attributes and no NLRI for IPv4 unicast, an UPDATE holding only an empty
+ * MP_UNREACH_NLRI for the other families. Same as `decoded.endOfRib`.
+ */
+export function endOfRibFamily(decoded: DecodedUpdate): AfiSafiName | null {
+  return decoded.endOfRib;
+}
