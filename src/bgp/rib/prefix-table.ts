@@ -5,13 +5,14 @@
  * it, so a RIB entry costs bytes, not a JS object.
  *
  * Storage: the address as 32-bit words (1 for IPv4, 4 for IPv6 — one code path for both
- * families), the length, and a reference count, in typed arrays; an open-addressing hash table
- * (linear probing, backward-shift deletion, load ≤ 0.7) maps (words, length) to the index.
+ * families), the length, and a reference count, in typed arrays; a sharded open-addressing hash
+ * table (sharded-slots.ts) maps (words, length) to the index without ever rehashing everything.
  * Indexes are reused after their count drops to zero. Owners of other per-prefix arrays watch
  * `capacity` and grow theirs to match (FamilyRib).
  */
 import type { Family } from "../../common/contracts/families.js";
 import type { Prefix } from "../../common/ip/prefix.js";
+import { ShardedSlots } from "./sharded-slots.js";
 
 const FREE_LEN = 255;
 const INITIAL_CAPACITY = 1024;
@@ -38,8 +39,7 @@ export class PrefixTable {
   lens: Uint8Array;
   /** References held by RIB entries (paths, Adj-RIB-Out entries, kernel state, originations). */
   refs: Uint32Array;
-  private slots: Int32Array;
-  private slotMask: number;
+  private readonly slots: ShardedSlots;
   private free: number[] = [];
   private _size = 0;
   private _highWater = 0;
@@ -51,9 +51,7 @@ export class PrefixTable {
     this.words = new Uint32Array(cap * this.width);
     this.lens = new Uint8Array(cap).fill(FREE_LEN);
     this.refs = new Uint32Array(cap);
-    const slotCount = nextPow2(Math.ceil(cap / 0.7) + 1);
-    this.slots = new Int32Array(slotCount);
-    this.slotMask = slotCount - 1;
+    this.slots = new ShardedSlots((idx) => this.hashOf(idx));
   }
 
   /** Live prefixes. */
@@ -77,29 +75,27 @@ export class PrefixTable {
 
   /** Index of the prefix, or -1. IPv4 uses `w0` only (pass 0 for the others). */
   find(w0: number, w1: number, w2: number, w3: number, len: number): number {
-    const slots = this.slots;
-    const mask = this.slotMask;
-    let s = hashWords(w0, w1, w2, w3, len) & mask;
-    for (;;) {
-      const v = slots[s];
+    const h = hashWords(w0, w1, w2, w3, len);
+    const sh = this.slots.shardFor(h);
+    const arr = this.slots.shards[sh];
+    const mask = this.slots.masks[sh];
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const v = arr[i];
       if (v === 0) return -1;
-      const idx = v - 1;
-      if (this.equals(idx, w0, w1, w2, w3, len)) return idx;
-      s = (s + 1) & mask;
+      if (this.equals(v - 1, w0, w1, w2, w3, len)) return v - 1;
     }
   }
 
   /** Index of the prefix, creating it (with no references) when absent. */
   intern(w0: number, w1: number, w2: number, w3: number, len: number): number {
-    const slots = this.slots;
-    const mask = this.slotMask;
-    let s = hashWords(w0, w1, w2, w3, len) & mask;
-    for (;;) {
-      const v = slots[s];
+    const h = hashWords(w0, w1, w2, w3, len);
+    const sh = this.slots.shardFor(h);
+    const arr = this.slots.shards[sh];
+    const mask = this.slots.masks[sh];
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const v = arr[i];
       if (v === 0) break;
-      const idx = v - 1;
-      if (this.equals(idx, w0, w1, w2, w3, len)) return idx;
-      s = (s + 1) & mask;
+      if (this.equals(v - 1, w0, w1, w2, w3, len)) return v - 1;
     }
     const idx = this.allocIndex();
     const width = this.width;
@@ -113,11 +109,7 @@ export class PrefixTable {
     this.lens[idx] = len;
     this.refs[idx] = 0;
     this._size++;
-    if (this._size > (this.slotMask + 1) * 0.7) {
-      this.rehash((this.slotMask + 1) * 2);
-    } else {
-      slots[s] = idx + 1;
-    }
+    this.slots.insert(h, idx);
     return idx;
   }
 
@@ -180,8 +172,16 @@ export class PrefixTable {
   /** Bytes held by the table's arrays (for memory accounting in benchmarks and status). */
   byteSize(): number {
     return (
-      this.words.byteLength + this.lens.byteLength + this.refs.byteLength + this.slots.byteLength
+      this.words.byteLength + this.lens.byteLength + this.refs.byteLength + this.slots.byteSize()
     );
+  }
+
+  private hashOf(idx: number): number {
+    const o = idx * this.width;
+    const w = this.words;
+    return this.width === 1
+      ? hashWords(w[o], 0, 0, 0, this.lens[idx])
+      : hashWords(w[o], w[o + 1], w[o + 2], w[o + 3], this.lens[idx]);
   }
 
   private equals(
@@ -207,7 +207,8 @@ export class PrefixTable {
   }
 
   private grow(): void {
-    const cap = this.lens.length * 2;
+    // ×1.5 keeps the slack of large tables modest.
+    const cap = Math.ceil(this.lens.length * 1.5);
     const words = new Uint32Array(cap * this.width);
     words.set(this.words);
     this.words = words;
@@ -219,58 +220,11 @@ export class PrefixTable {
     this.refs = refs;
   }
 
-  private slotOf(idx: number): number {
-    const o = idx * this.width;
-    const w = this.words;
-    const h =
-      this.width === 1
-        ? hashWords(w[o], 0, 0, 0, this.lens[idx])
-        : hashWords(w[o], w[o + 1], w[o + 2], w[o + 3], this.lens[idx]);
-    return h & this.slotMask;
-  }
-
-  private rehash(slotCount: number): void {
-    this.slots = new Int32Array(slotCount);
-    this.slotMask = slotCount - 1;
-    const slots = this.slots;
-    for (let idx = 0; idx < this._highWater; idx++) {
-      if (this.lens[idx] === FREE_LEN) continue;
-      let s = this.slotOf(idx);
-      while (slots[s] !== 0) s = (s + 1) & this.slotMask;
-      slots[s] = idx + 1;
-    }
-  }
-
   private remove(idx: number): void {
-    const slots = this.slots;
-    const mask = this.slotMask;
-    let s = this.slotOf(idx);
-    while (slots[s] !== idx + 1) s = (s + 1) & mask;
-    // Backward-shift deletion keeps probe sequences intact without tombstones.
-    let hole = s;
-    let j = (s + 1) & mask;
-    for (;;) {
-      const v = slots[j];
-      if (v === 0) break;
-      const home = this.slotOf(v - 1);
-      // Move v into the hole when its home slot is not cyclically within (hole, j].
-      const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
-      if (!inRange) {
-        slots[hole] = v;
-        hole = j;
-      }
-      j = (j + 1) & mask;
-    }
-    slots[hole] = 0;
+    this.slots.remove(this.hashOf(idx), idx);
     this.lens[idx] = FREE_LEN;
     this.refs[idx] = 0;
     this.free.push(idx);
     this._size--;
   }
-}
-
-export function nextPow2(n: number): number {
-  let p = 16;
-  while (p < n) p *= 2;
-  return p;
 }

@@ -178,3 +178,43 @@ describe("AttrStore", () => {
     expect(s.nextHops).toEqual(["2001:db8::1", "fe80::1"]);
   });
 });
+
+describe("sharded tables past the split threshold", () => {
+  it("PrefixTable, PathIndex and PairMap stay consistent through 100k inserts and removals", () => {
+    const t = new PrefixTable("ipv4");
+    const pool = new PathPool();
+    const index = new PathIndex(pool);
+    const out = new PairMap(false);
+    const recs: number[] = [];
+    const N = 100_000;
+    for (let i = 0; i < N; i++) {
+      const p = t.intern((0x0a000000 + i * 256) >>> 0, 0, 0, 0, 24);
+      t.ref(p);
+      const rec = pool.alloc(p, 1, 0, 0);
+      index.insert(rec);
+      recs.push(rec);
+      out.set(p, 0, i);
+    }
+    expect(t.size).toBe(N);
+    expect(index.size).toBe(N);
+    expect(out.size).toBe(N);
+    for (let i = 0; i < N; i += 2) {
+      const p = t.find((0x0a000000 + i * 256) >>> 0, 0, 0, 0, 24);
+      expect(out.delete(p, 0)).toBe(i);
+      index.remove(recs[i]);
+      pool.release(recs[i]);
+      t.unref(p);
+    }
+    for (let i = 0; i < N; i++) {
+      const p = t.find((0x0a000000 + i * 256) >>> 0, 0, 0, 0, 24);
+      if (i % 2 === 0) {
+        expect(p).toBe(-1);
+      } else {
+        expect(p).toBeGreaterThanOrEqual(0);
+        expect(index.get(p, 0)).toBe(recs[i]);
+        expect(out.get(p, 0)).toBe(i);
+      }
+    }
+    expect(index.records()).toHaveLength(N / 2);
+  });
+});
