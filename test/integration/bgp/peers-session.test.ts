@@ -52,6 +52,7 @@ describe.skipIf(skip)(
         `router id 10.0.2.2;
 protocol device { }
 protocol static { ipv4; route 10.112.0.0/24 blackhole; }
+protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; }
 protocol bgp wren { local 10.0.2.2 as 65012; neighbor 10.0.2.1 as 65001; ${TIMERS}
   ipv4 { import all; export all; }; }
 `,
@@ -63,6 +64,7 @@ protocol bgp wren { local 10.0.2.2 as 65012; neighbor 10.0.2.1 as 65001; ${TIMER
         `router id 10.0.3.2;
 protocol device { }
 protocol static { route 10.113.0.0/24 blackhole; }
+protocol kernel { import none; export where source = RTS_BGP; }
 protocol bgp wren { local 10.0.3.2 as 65013; neighbor 10.0.3.1 as 65001; ${TIMERS} import all; export all; }
 `,
         { variant: "1" },
@@ -225,6 +227,16 @@ protocol bgp wren6 { local fd00:3::2 as 65013; neighbor fd00:3::1 as 65001; ${TI
           ps.includes("10.114.0.0/24")
         );
       });
+      // and into their kernels
+      for (const [node, via] of [
+        ["bird2", "10.0.2.1"],
+        ["bird1", "10.0.3.1"],
+      ]) {
+        await waitFor(`10.201.0.0/24 via ${via} in ${node}'s kernel`, async () => {
+          const { stdout } = await lab.exec(node, "ip", ["-4", "route", "show", "10.201.0.0/24"]);
+          return stdout.includes(`via ${via}`);
+        });
+      }
       await waitFor("BIRD 1.6 to have wren's route", async () =>
         (await bird1.routes()).some((r) => r.prefix === "10.201.0.0/24"),
       );
