@@ -5,10 +5,8 @@
  * `BgpError` as soon as a header is bad. After an error the stream cannot be resynchronised (the
  * session must be reset), so every later call throws the same error.
  *
- * Returned messages are views into an internal buffer that is never written again once a message
- * has been handed out (a full buffer is replaced, not compacted), so they stay valid and need no
- * per-message copy; a view keeps its buffer (up to 64 KiB) alive, so `slice()` a message before
- * keeping it for long.
+ * Each returned message is its own copy (one allocation of exactly its size): it may be kept,
+ * or transferred to a worker thread, without pinning or detaching the framer's buffer.
  */
 import { HEADER_LENGTH, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from "./constants.js";
 import type { BgpError } from "./errors.js";
@@ -49,13 +47,16 @@ export class Framer {
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     if (this.end + chunk.length > this.buf.length) {
-      // Replace the buffer (views handed out keep the old one intact).
       const have = this.end - this.start;
-      let cap = BUFFER_SIZE;
-      while (cap < have + chunk.length) cap *= 2;
-      const next = new Uint8Array(cap);
-      next.set(this.buf.subarray(this.start, this.end));
-      this.buf = next;
+      if (have + chunk.length <= this.buf.length) {
+        this.buf.copyWithin(0, this.start, this.end); // compact
+      } else {
+        let cap = Math.max(BUFFER_SIZE, this.buf.length);
+        while (cap < have + chunk.length) cap *= 2;
+        const next = new Uint8Array(cap);
+        next.set(this.buf.subarray(this.start, this.end));
+        this.buf = next;
+      }
       this.start = 0;
       this.end = have;
     }
@@ -76,8 +77,12 @@ export class Framer {
       throw err;
     }
     if (have < length) return null;
-    const msg = this.buf.subarray(this.start, this.start + length);
+    const msg = this.buf.slice(this.start, this.start + length);
     this.start += length;
+    if (this.start === this.end) {
+      this.start = 0;
+      this.end = 0;
+    }
     return msg;
   }
 }

@@ -87,7 +87,7 @@ describe("Framer", () => {
     expect(got).toEqual([KEEPALIVE, UPDATE, KEEPALIVE, NOTIFICATION]);
   });
 
-  it("returns messages that later pushes and chunk reuse do not change", () => {
+  it("returns copies that later pushes and chunk reuse do not change", () => {
     const f = new Framer();
     const chunk = concat(KEEPALIVE, UPDATE);
     f.push(chunk);
@@ -95,6 +95,7 @@ describe("Framer", () => {
     chunk.fill(0);
     f.push(concat(UPDATE, UPDATE, UPDATE));
     expect(first).toEqual(KEEPALIVE);
+    expect(first.buffer.byteLength).toBe(KEEPALIVE.length); // its own allocation, transferable
     expect(drain(f)).toEqual([UPDATE, UPDATE, UPDATE, UPDATE]);
   });
 
