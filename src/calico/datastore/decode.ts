@@ -4,8 +4,7 @@
  * file, line, kind/name and field. Unknown fields and kinds are warnings (the rest of the
  * document still loads); invalid values are errors (the document does not load).
  */
-import type { z } from "zod";
-import { z as zod } from "zod";
+import { z } from "zod";
 import { show } from "../model/fields.js";
 import { IGNORED_FIELDS } from "../model/ignored-fields.js";
 import {
@@ -104,11 +103,11 @@ function envelopeFor(kind: string): z.ZodType {
         ? secretBody.shape
         : {
             spec: SPEC_SCHEMAS[kind as keyof typeof SPEC_SCHEMAS].default({}),
-            status: zod.unknown().optional(),
+            status: z.unknown().optional(),
           };
-    e = zod.strictObject({
-      apiVersion: zod.unknown().optional(),
-      kind: zod.string(),
+    e = z.strictObject({
+      apiVersion: z.unknown().optional(),
+      kind: z.string(),
       metadata,
       ...body,
     });
