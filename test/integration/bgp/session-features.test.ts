@@ -1,5 +1,5 @@
 // Session features against FRR 8.4 and a raw peer: connection collisions (RFC 4271 §6.8) with
-// both router-ID orders, GTSM (RFC 5082) accepted and refused, header errors from a raw peer
+// both router-ID orders (FRR, and forced with two raw connections), GTSM (RFC 5082) accepted and refused, header errors from a raw peer
 // answered with the RFC 4271 §6.1 NOTIFICATIONs.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSockopt } from "../../../src/bgp/session/sockopt.js";
@@ -83,6 +83,55 @@ describe.skipIf(skip)(`session features${skip ? ` (skipped: ${skip})` : ""}`, ()
       } finally {
         await wren.stop("withdraw");
         await frr.stop();
+      }
+    });
+  }
+
+  for (const [label, rawId, loser] of [
+    ["the peer's identifier is higher: our own connection gives way", "10.0.7.2", "ours"],
+    ["the peer's identifier is lower: the peer's connection gives way", "10.0.0.2", "theirs"],
+  ] as const) {
+    it(`forced collision (RFC 4271 §6.8), ${label}`, async () => {
+      // raw-L accepts wren's connection; raw-C opens one to wren; both send OPEN with the same id,
+      // raw-C's first so that wren is in OpenConfirm on it when raw-L's OPEN arrives.
+      const listener = await RawBgpPeer.start(lab, "raw");
+      await listener.listen("10.0.7.2", 179);
+      const wren = await SpeakerProcess.start(
+        lab,
+        "wren",
+        speakerJson({
+          routerId: "10.0.7.1",
+          asNumber: 65001,
+          peers: [
+            {
+              name: "raw",
+              address: "10.0.7.2",
+              asNumber: 65002,
+              holdTime: 90,
+              connectRetryTime: 1,
+            },
+          ],
+        }),
+      );
+      const dialer = await RawBgpPeer.start(lab, "raw");
+      try {
+        await listener.waitConnected();
+        await listener.waitForMessage(1); // wren's OPEN on its own connection
+        await dialer.connect("10.0.7.1", 179);
+        dialer.send(open({ as: 65002, bgpId: rawId, holdTime: 90 }));
+        await dialer.waitForMessage(4); // wren's KEEPALIVE: that connection is in OpenConfirm
+        listener.send(open({ as: 65002, bgpId: rawId, holdTime: 90 }));
+        const [gone, kept] = loser === "ours" ? [listener, dialer] : [dialer, listener];
+        const n = await gone.waitForNotification();
+        expect({ code: n.code, subcode: n.subcode }).toEqual({ code: 6, subcode: 7 });
+        await gone.waitClosed();
+        kept.send(keepalive());
+        await wren.waitEstablished("raw", 10_000);
+        expect(kept.closed).toBe(false);
+      } finally {
+        await dialer.stop();
+        await listener.stop();
+        await wren.stop("withdraw");
       }
     });
   }
