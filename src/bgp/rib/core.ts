@@ -93,6 +93,13 @@ export class RibCore {
     return Math.floor(this.clock.now() / 1000) >>> 0;
   }
 
+  /** Path time stamp for changes of the current job (set once per job by the engine). */
+  now = 0;
+
+  tick(): void {
+    this.now = this.seconds();
+  }
+
   emitSession(m: RibToSession): void {
     for (const l of this.sessionListeners) {
       try {
@@ -134,7 +141,7 @@ export class RibCore {
     const prevBest = rib.best[prefix];
     const prevBestEff = prevBest < 0 ? -1 : pool.eff[prevBest];
     if (rec < 0) {
-      rec = rib.addPath(prefix, peer.index, pathId, this.seconds());
+      rec = rib.addPath(prefix, peer.index, pathId, this.now);
       pf.adjIn.insert(rec);
       pf.received++;
       pool.raw[rec] = raw;
@@ -162,7 +169,7 @@ export class RibCore {
         pool.raw[rec] = raw;
       }
       pool.status[rec] = status;
-      pool.time[rec] = this.seconds();
+      pool.time[rec] = this.now;
       if (oldEff === eff) return;
       if (eff >= 0) {
         store.ref(eff);

@@ -127,71 +127,72 @@ export class DecisionProcess {
     this.keep = new Uint8Array(this.cand.length);
   }
 
+  /** Keeps the candidates whose value is minimal; the others get `step` as their reason. */
+  private keepMin(alive: number, step: StepCode): number {
+    const cand = this.cand;
+    const value = this.value;
+    const reason = this.pool.reason;
+    let min = value[0];
+    for (let i = 1; i < alive; i++) if (value[i] < min) min = value[i];
+    let k = 0;
+    for (let i = 0; i < alive; i++) {
+      if (value[i] === min) {
+        cand[k] = cand[i];
+        value[k] = value[i];
+        k++;
+      } else {
+        reason[cand[i]] = step;
+      }
+    }
+    return k;
+  }
+
   /** Eliminates candidates cand[0..n) step by step; the survivor ends up in cand[0]. */
   private eliminate(n: number): void {
     const pool = this.pool;
     const store = this.store;
     const cand = this.cand;
     const value = this.value;
+    const sources = this.sources;
     let alive = n;
-    // Keeps candidates whose value is minimal; the others get `step` as their reason.
-    const keepMin = (step: StepCode): void => {
-      let min = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < alive; i++) if (value[i] < min) min = value[i];
-      let k = 0;
-      for (let i = 0; i < alive; i++) {
-        if (value[i] === min) {
-          cand[k] = cand[i];
-          value[k] = value[i];
-          k++;
-        } else {
-          pool.reason[cand[i]] = step;
-        }
-      }
-      alive = k;
-    };
-    // LOCAL
     for (let i = 0; i < alive; i++) value[i] = pool.peer[cand[i]] === LOCAL_PEER ? 0 : 1;
-    keepMin(Step.LOCAL);
+    alive = this.keepMin(alive, Step.LOCAL);
     if (alive === 1) return;
     // LOCAL_PREF (highest wins → minimise the negation)
     for (let i = 0; i < alive; i++) {
       const lp = store.get(pool.eff[cand[i]]).localPref;
       value[i] = -(lp < 0 ? DEFAULT_LOCAL_PREF : lp);
     }
-    keepMin(Step.LOCAL_PREF);
+    alive = this.keepMin(alive, Step.LOCAL_PREF);
     if (alive === 1) return;
     for (let i = 0; i < alive; i++) value[i] = store.get(pool.eff[cand[i]]).asPathLength;
-    keepMin(Step.AS_PATH);
+    alive = this.keepMin(alive, Step.AS_PATH);
     if (alive === 1) return;
     for (let i = 0; i < alive; i++) value[i] = store.get(pool.eff[cand[i]]).origin;
-    keepMin(Step.ORIGIN);
+    alive = this.keepMin(alive, Step.ORIGIN);
     if (alive === 1) return;
     alive = this.eliminateMed(alive);
     if (alive === 1) return;
-    for (let i = 0; i < alive; i++)
-      value[i] = this.sources[pool.peer[cand[i]]]?.ebgp === true ? 0 : 1;
-    keepMin(Step.EBGP);
+    for (let i = 0; i < alive; i++) value[i] = sources[pool.peer[cand[i]]]?.ebgp === true ? 0 : 1;
+    alive = this.keepMin(alive, Step.EBGP);
     if (alive === 1) return;
     for (let i = 0; i < alive; i++) value[i] = this.routerIdOf(cand[i]);
-    keepMin(Step.ROUTER_ID);
+    alive = this.keepMin(alive, Step.ROUTER_ID);
     if (alive === 1) return;
     for (let i = 0; i < alive; i++) value[i] = store.get(pool.eff[cand[i]]).clusterListLength;
-    keepMin(Step.CLUSTER_LIST);
+    alive = this.keepMin(alive, Step.CLUSTER_LIST);
     if (alive === 1) return;
-    // ADDRESS: lowest address key (strings) — rank them.
+    // ADDRESS: lowest address key (strings).
     let minKey: string | null = null;
     for (let i = 0; i < alive; i++) {
-      const k = this.sources[pool.peer[cand[i]]]?.addressKey ?? "";
+      const k = sources[pool.peer[cand[i]]]?.addressKey ?? "";
       if (minKey === null || k < minKey) minKey = k;
     }
-    for (let i = 0; i < alive; i++) {
-      value[i] = (this.sources[pool.peer[cand[i]]]?.addressKey ?? "") === minKey ? 0 : 1;
-    }
-    keepMin(Step.ADDRESS);
+    for (let i = 0; i < alive; i++) value[i] = (sources[pool.peer[cand[i]]]?.addressKey ?? "") === minKey ? 0 : 1;
+    alive = this.keepMin(alive, Step.ADDRESS);
     if (alive === 1) return;
     for (let i = 0; i < alive; i++) value[i] = pool.pathId[cand[i]] * 65536 + pool.peer[cand[i]];
-    keepMin(Step.PATH_ID);
+    this.keepMin(alive, Step.PATH_ID);
   }
 
   /** MED step: within each neighbour-AS group (or among all), keep the lowest MED. */

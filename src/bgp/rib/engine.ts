@@ -560,6 +560,7 @@ export class RibEngine {
   private runJob(peer: PeerState, budget: number): { units: number; done: boolean } {
     const job = peer.peek()!;
     const core = this.core;
+    core.tick();
     switch (job.kind) {
       case "up":
         this.lifecycle.up(peer, job.negotiated);

@@ -178,3 +178,90 @@ export class PairMap {
     this.vals = vals;
   }
 }
+
+/**
+ * A peer's Adj-RIB-Out for one family: prefix index → attribute set id. Starts as a `PairMap`
+ * and turns into a dense array indexed by prefix index once that is smaller (a quarter of the
+ * prefix table or more is advertised — the usual case for a peer that gets the full table),
+ * 4 bytes per prefix of the table instead of ~16 per entry. ADD-PATH send tables stay sparse.
+ */
+export class AdjOutTable {
+  readonly withPathIds: boolean;
+  private sparse: PairMap | null;
+  /** value + 1 per prefix index, 0 = absent. */
+  private dense: Int32Array | null = null;
+  private count = 0;
+
+  constructor(withPathIds: boolean) {
+    this.withPathIds = withPathIds;
+    this.sparse = new PairMap(withPathIds);
+  }
+
+  get size(): number {
+    return this.sparse !== null ? this.sparse.size : this.count;
+  }
+
+  get(prefix: number, pathId = 0): number {
+    if (this.dense !== null) return prefix < this.dense.length ? this.dense[prefix] - 1 : -1;
+    return this.sparse!.get(prefix, pathId);
+  }
+
+  /**
+   * Sets the value and returns the previous one (-1 when absent). `tableCapacity` is the prefix
+   * table's capacity, for sizing the dense form.
+   */
+  set(prefix: number, pathId: number, value: number, tableCapacity: number): number {
+    if (this.dense === null) {
+      const prev = this.sparse!.set(prefix, pathId, value);
+      if (prev < 0 && !this.withPathIds && this.sparse!.size * 4 >= tableCapacity && tableCapacity >= 4096) {
+        this.densify(tableCapacity);
+      }
+      return prev;
+    }
+    if (prefix >= this.dense.length) {
+      const d = new Int32Array(Math.max(tableCapacity, prefix + 1));
+      d.set(this.dense);
+      this.dense = d;
+    }
+    const prev = this.dense[prefix] - 1;
+    this.dense[prefix] = value + 1;
+    if (prev < 0) this.count++;
+    return prev;
+  }
+
+  delete(prefix: number, pathId = 0): number {
+    if (this.dense === null) return this.sparse!.delete(prefix, pathId);
+    if (prefix >= this.dense.length) return -1;
+    const prev = this.dense[prefix] - 1;
+    if (prev >= 0) {
+      this.dense[prefix] = 0;
+      this.count--;
+    }
+    return prev;
+  }
+
+  forEach(fn: (prefix: number, pathId: number, value: number) => void): void {
+    if (this.sparse !== null) {
+      this.sparse.forEach(fn);
+      return;
+    }
+    const d = this.dense!;
+    for (let p = 0; p < d.length; p++) if (d[p] !== 0) fn(p, 0, d[p] - 1);
+  }
+
+  byteSize(): number {
+    return this.sparse !== null ? this.sparse.byteSize() : this.dense!.byteLength;
+  }
+
+  private densify(capacity: number): void {
+    const d = new Int32Array(capacity);
+    let n = 0;
+    this.sparse!.forEach((prefix, _id, value) => {
+      d[prefix] = value + 1;
+      n++;
+    });
+    this.dense = d;
+    this.count = n;
+    this.sparse = null;
+  }
+}

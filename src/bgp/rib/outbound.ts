@@ -122,7 +122,7 @@ function syncPrefix(
     batch.announce(want, prefix, 0);
     if (cur === want.id) return;
     store.ref(want.id);
-    out.set(prefix, 0, want.id);
+    out.set(prefix, 0, want.id, rib.prefixes.capacity);
     if (cur >= 0) store.unref(cur);
     else {
       pf.advertised++;
@@ -145,7 +145,7 @@ function syncPrefix(
     batch.announce(want, prefix, id);
     if (cur === want.id) continue;
     store.ref(want.id);
-    out.set(prefix, id, want.id);
+    out.set(prefix, id, want.id, rib.prefixes.capacity);
     if (cur >= 0) store.unref(cur);
     else {
       pf.advertised++;

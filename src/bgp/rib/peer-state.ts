@@ -19,7 +19,7 @@ import type { WireCache } from "./attr-store.js";
 import type { PathSource } from "./decision.js";
 import { DirtyQueue } from "./dirty-queue.js";
 import type { FamilyRib } from "./family-rib.js";
-import { PairMap, PathIndex } from "./hash-tables.js";
+import { AdjOutTable, PathIndex } from "./hash-tables.js";
 import type { Job } from "./jobs.js";
 
 /** Progress of a walk over the Loc-RIB that (re-)advertises everything to one peer. */
@@ -37,7 +37,7 @@ export class PeerFamily {
   readonly family: Family;
   readonly rib: FamilyRib;
   readonly adjIn: PathIndex;
-  adjOut: PairMap;
+  adjOut: AdjOutTable;
   /** ADD-PATH send: path ids advertised per prefix (to withdraw the ones that disappear). */
   outPaths: Map<number, number[]> | null = null;
   readonly dirty = new DirtyQueue();
@@ -68,7 +68,7 @@ export class PeerFamily {
     this.family = family;
     this.rib = rib;
     this.adjIn = new PathIndex(rib.pool);
-    this.adjOut = new PairMap(false);
+    this.adjOut = new AdjOutTable(false);
   }
 }
 

@@ -25,7 +25,7 @@ import { CeaseSubcode, NotifyCode, RouteRefreshSubtype } from "../wire/constants
 import { contextFromNegotiated } from "../wire/context.js";
 import { FAMILIES, type RibCore } from "./core.js";
 import { selfNextHopsFor } from "./export.js";
-import { PairMap } from "./hash-tables.js";
+import { AdjOutTable } from "./hash-tables.js";
 import { clearImportCache } from "./import.js";
 import type { Job, WalkOp } from "./jobs.js";
 import type { PeerFamily, PeerState } from "./peer-state.js";
@@ -78,7 +78,7 @@ export class SessionLifecycle {
       pf.active = n.families.includes(name);
       pf.addPathReceive = n.addPathReceive.includes(name);
       pf.addPathSend = n.addPathSend.includes(name);
-      pf.adjOut = new PairMap(pf.addPathSend);
+      pf.adjOut = new AdjOutTable(pf.addPathSend);
       pf.outPaths = pf.addPathSend ? new Map() : null;
       pf.disabled = false;
       pf.eorReceived = false;
@@ -192,7 +192,7 @@ export class SessionLifecycle {
   /** Moves the Adj-RIB-Out aside (a fresh table for the next session) and releases it in slices. */
   releaseAdjOut(pf: PeerFamily): Job[] {
     const old = pf.adjOut;
-    pf.adjOut = new PairMap(pf.addPathSend);
+    pf.adjOut = new AdjOutTable(pf.addPathSend);
     pf.outPaths = pf.addPathSend ? new Map() : null;
     pf.advertised = 0;
     pf.exportMemo.clear();

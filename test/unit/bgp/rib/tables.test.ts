@@ -218,3 +218,22 @@ describe("sharded tables past the split threshold", () => {
     expect(index.records()).toHaveLength(N / 2);
   });
 });
+
+describe("AdjOutTable", () => {
+  it("keeps its contents when it turns dense", async () => {
+    const { AdjOutTable } = await import("../../../../src/bgp/rib/hash-tables.js");
+    const t = new AdjOutTable(false);
+    for (let p = 0; p < 5000; p++) expect(t.set(p * 2, 0, p, 16384)).toBe(-1);
+    expect(t.byteSize()).toBe(16384 * 4); // dense now
+    expect(t.size).toBe(5000);
+    expect(t.get(10)).toBe(5);
+    expect(t.get(11)).toBe(-1);
+    expect(t.set(10, 0, 99, 16384)).toBe(5);
+    expect(t.delete(10)).toBe(99);
+    expect(t.delete(10)).toBe(-1);
+    expect(t.set(20000, 0, 1, 24576)).toBe(-1);
+    let n = 0;
+    t.forEach(() => n++);
+    expect(n).toBe(5000);
+  });
+});
