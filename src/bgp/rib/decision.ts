@@ -188,7 +188,8 @@ export class DecisionProcess {
       const k = sources[pool.peer[cand[i]]]?.addressKey ?? "";
       if (minKey === null || k < minKey) minKey = k;
     }
-    for (let i = 0; i < alive; i++) value[i] = (sources[pool.peer[cand[i]]]?.addressKey ?? "") === minKey ? 0 : 1;
+    for (let i = 0; i < alive; i++)
+      value[i] = (sources[pool.peer[cand[i]]]?.addressKey ?? "") === minKey ? 0 : 1;
     alive = this.keepMin(alive, Step.ADDRESS);
     if (alive === 1) return;
     for (let i = 0; i < alive; i++) value[i] = pool.pathId[cand[i]] * 65536 + pool.peer[cand[i]];

@@ -213,7 +213,12 @@ export class AdjOutTable {
   set(prefix: number, pathId: number, value: number, tableCapacity: number): number {
     if (this.dense === null) {
       const prev = this.sparse!.set(prefix, pathId, value);
-      if (prev < 0 && !this.withPathIds && this.sparse!.size * 4 >= tableCapacity && tableCapacity >= 4096) {
+      if (
+        prev < 0 &&
+        !this.withPathIds &&
+        this.sparse!.size * 4 >= tableCapacity &&
+        tableCapacity >= 4096
+      ) {
         this.densify(tableCapacity);
       }
       return prev;

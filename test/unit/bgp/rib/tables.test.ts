@@ -233,7 +233,9 @@ describe("AdjOutTable", () => {
     expect(t.delete(10)).toBe(-1);
     expect(t.set(20000, 0, 1, 24576)).toBe(-1);
     let n = 0;
-    t.forEach(() => n++);
+    t.forEach(() => {
+      n++;
+    });
     expect(n).toBe(5000);
   });
 });
