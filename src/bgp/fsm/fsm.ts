@@ -512,6 +512,8 @@ function handle(d: Draft, event: FsmEvent): void {
 
     case "Reset": {
       if (!d.running) return;
+      // A RIB reset refers to the session it saw; if that session is already gone, it is stale.
+      if (event.kind === "error" && !d.conns.some((c) => c.phase === "Established")) return;
       for (const conn of [...d.conns]) {
         d.drop(conn, event.notification);
         if (conn.phase === "Established") {

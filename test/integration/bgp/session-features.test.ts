@@ -137,7 +137,7 @@ describe.skipIf(skip)(`session features${skip ? ` (skipped: ${skip})` : ""}`, ()
   }
 
   it.skipIf(!loadSockopt())(
-    "GTSM: with ttl-security on both sides Established; against a TTL-1 sender never",
+    `GTSM: with ttl-security on both sides Established; against a TTL-1 sender never${loadSockopt() ? "" : " (skipped: the socket-option addon is not built)"}`,
     async () => {
       const frr = await startFrr(
         lab,

@@ -235,6 +235,21 @@ describe("FSM: errors and back-off", () => {
     expect(bgpState(r.state)).toBe("Idle");
   });
 
+  it("ignores a RIB reset that arrives after the session already went down", () => {
+    const r = new Runner();
+    r.establish();
+    r.fire({ type: "TcpConnectionFails", connId: 1, error: "Connection closed" });
+    r.fire({
+      type: "Reset",
+      kind: "error",
+      holdDownSeconds: 60,
+      reason: "late",
+      notification: { code: 6, subcode: 1, data: new Uint8Array(0) },
+    });
+    expect(r.last).toEqual([]);
+    expect(bgpState(r.state)).toBe("Active");
+  });
+
   it("an admin reset (configuration change) redials at once", () => {
     const r = new Runner();
     r.establish();
