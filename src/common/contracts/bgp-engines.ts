@@ -43,6 +43,10 @@ export interface NegotiatedSession {
   /** null when either side did not advertise graceful restart. */
   readonly gracefulRestart: GracefulRestartView | null;
   readonly localAddress: string;
+  /** IPv6 link-local address of our interface towards an on-link peer: the RIB sends it after
+   *  the global address as "next hop self" for IPv6 (RFC 2545 §3). Absent/null when the peer is
+   *  not on-link or the address is unknown. */
+  readonly localLinkLocalAddress?: string | null;
   readonly remoteAddress: string;
   readonly remoteHostname: string | null;
 }
