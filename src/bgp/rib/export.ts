@@ -175,7 +175,10 @@ export function selfNextHopsFor(
     if (v4) return [local];
     return peer.txCtx?.extendedNextHop.includes("ipv4-unicast") === true ? [local] : null;
   }
-  if (!v4) return [local];
+  if (!v4) {
+    const ll = peer.negotiated?.localLinkLocalAddress ?? null;
+    return ll !== null && ll !== local ? [local, ll] : [local];
+  }
   // IPv6 routes over an IPv4 session: the IPv4-mapped address (what FRR sends).
   return [`::ffff:${local}`];
 }

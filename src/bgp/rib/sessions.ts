@@ -105,6 +105,9 @@ export class SessionLifecycle {
     }
     if (after.length > 0) this.hooks.insertNext(peer, after);
     if (!this.hooks.exportDeferred()) this.startInitialDumps(peer);
+    // RFC 4724 §4.1: after our restart, peers without graceful restart or restarting themselves
+    // (R bit) are not waited for.
+    else if (gr === null || gr.restarting) this.hooks.peerSynchronised(peer);
     core.log?.info({ peer: peer.name, families: n.families, ibgp: n.ibgp }, "session up");
   }
 

@@ -273,3 +273,46 @@ describe("RibEngine queries", () => {
     expect(h.engine.restartInProgress()).toBe(false);
   });
 });
+
+describe("RibEngine next hop self for IPv6 and restart deferral", () => {
+  it("sends our global and, for an on-link peer, our link-local address as IPv6 next hop self", async () => {
+    const P = peerConfig("P", "2001:db8:1::1", 65001);
+    const Q = peerConfig("Q", "fe80::2", 65002);
+    const h = new RibHarness(speakerConfig([P, Q]));
+    h.up("P", { remoteRouterId: "10.0.1.1" });
+    h.up("Q", {
+      remoteRouterId: "10.0.2.1",
+      localAddress: "2001:db8::1",
+      localLinkLocalAddress: "fe80::1",
+    });
+    h.send("P", { announce: ["2001:db8:100::/48"], asPath: "65001", nextHop: ["2001:db8:1::1"] });
+    await h.settle();
+    expect(updates(h.take("Q"))).toContainEqual(
+      expect.objectContaining({ announce: ["2001:db8:100::/48"], nextHop: "2001:db8::1,fe80::1" }),
+    );
+  });
+
+  it("after our restart, does not wait for peers without graceful restart (RFC 4724 §4.1)", async () => {
+    const gr = {
+      restartTime: 120,
+      restarting: false,
+      notification: true,
+      families: [{ family: "ipv4-unicast" as const, forwarding: true }],
+    };
+    const h = new RibHarness(speakerConfig([A, B]), { restart: true });
+    expect(h.engine.restartInProgress()).toBe(true);
+    h.up("A", { gracefulRestart: gr });
+    h.up("B"); // no graceful restart: not waited for
+    h.send("A", { announce: ["192.0.2.0/24"], asPath: "65001", nextHop: "10.0.0.2" });
+    await h.settle();
+    expect(h.take("B")).toEqual([]);
+    h.eor("A");
+    await h.settle();
+    expect(h.converged).toBe(1);
+    expect(h.engine.restartInProgress()).toBe(false);
+    expect(updates(h.take("B"))).toEqual([
+      { announce: ["192.0.2.0/24"], nextHop: "10.0.0.1", asPath: "64512 65001", origin: "igp" },
+      { eor: "ipv4-unicast" },
+    ]);
+  });
+});

@@ -96,6 +96,7 @@ export interface SessionOptions {
   enhancedRouteRefresh?: boolean;
   gracefulRestart?: NegotiatedSession["gracefulRestart"];
   localAddress?: string;
+  localLinkLocalAddress?: string;
   remoteRouterId?: string;
   as4?: boolean;
 }
@@ -121,6 +122,7 @@ export function negotiated(peer: PeerConfig, o: SessionOptions = {}): Negotiated
     enhancedRouteRefresh: o.enhancedRouteRefresh ?? false,
     gracefulRestart: o.gracefulRestart ?? null,
     localAddress: o.localAddress ?? (v6 ? "2001:db8::1" : "10.0.0.1"),
+    localLinkLocalAddress: o.localLinkLocalAddress ?? null,
     remoteAddress: peer.address,
     remoteHostname: null,
   };
