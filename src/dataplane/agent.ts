@@ -47,6 +47,7 @@ import {
   EOPNOTSUPP,
   ESRCH,
   errnoName,
+  IFF_UP,
   RT_TABLE_MAIN,
   RTPROT_BIRD,
 } from "./netlink/constants.js";
@@ -679,6 +680,23 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
 
   private lastTunl0State = "";
 
+  /**
+   * A link went admin-down or away: the kernel flushed the routes through it without telling
+   * anyone (no RTM_DELROUTE for those), so the view forgets them too. A multipath route that
+   * only lost some paths is re-read with the next full dump.
+   */
+  private forgetRoutesOn(ifindex: number): void {
+    let partial = false;
+    for (const [key, r] of this.routes) {
+      if (r.nexthops.length === 0 || !r.nexthops.some((h) => h.ifindex === ifindex)) continue;
+      if (r.nexthops.every((h) => h.ifindex === ifindex)) this.routes.delete(key);
+      else partial = true;
+      this.dirty.add(key);
+    }
+    if (partial) this.needFullSync = true;
+    this.needResolve = true;
+  }
+
   private async recomputeBgp(prefixes: Iterable<string>): Promise<void> {
     const policy = this.policy;
     if (policy === null) return;
@@ -957,11 +975,15 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
                 this.linksByName.delete(prev.name);
               this.sysctlDone.delete(prev.name);
             }
+            this.forgetRoutesOn(l.index);
           } else {
             if (prev !== undefined && sameLink(prev, l)) break;
             this.setLink(l);
             if (prev === undefined || prev.index !== l.index || !isOperUp(l))
               this.sysctlDone.delete(l.name);
+            if ((l.flags & IFF_UP) === 0 && (prev === undefined || prev.flags & IFF_UP)) {
+              this.forgetRoutesOn(l.index);
+            }
           }
           this.needPlanSync = true;
           drift = true;

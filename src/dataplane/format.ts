@@ -19,11 +19,29 @@ import {
   RTPROT_STATIC,
 } from "./netlink/constants.js";
 
+/** iproute2's /usr/share/iproute2/rt_protos names. */
 const PROTO_NAMES: Record<number, string> = {
+  1: "redirect",
   [RTPROT_KERNEL]: "kernel",
   [RTPROT_BOOT]: "boot",
   [RTPROT_STATIC]: "static",
+  8: "gated",
+  9: "ra",
+  10: "mrt",
+  11: "zebra",
   [RTPROT_BIRD]: "bird",
+  13: "dnrouted",
+  14: "xorp",
+  15: "ntk",
+  16: "dhcp",
+  18: "keepalived",
+  42: "babel",
+  99: "openr",
+  186: "bgp",
+  187: "isis",
+  188: "ospf",
+  189: "rip",
+  192: "eigrp",
 };
 
 const TYPE_NAMES: Record<number, string> = {
