@@ -12,6 +12,8 @@ import { socketErrorText } from "./socket-errors.js";
 export interface ConnectionHandlers {
   onMessage(conn: Connection, message: Uint8Array): void;
   onFramingError(conn: Connection, err: BgpError): void;
+  /** A bug while handling input (not malformed input): the connection must not take wren down. */
+  onInternalError(conn: Connection, err: unknown): void;
   /** The connection ended without us closing it: error text like "Connection reset by peer". */
   onLost(conn: Connection, error: string): void;
   onDrain(conn: Connection): void;
@@ -60,7 +62,7 @@ export class Connection {
     } catch (err) {
       if (this.done) return;
       if (err instanceof BgpError) this.handlers.onFramingError(this, err);
-      else throw err;
+      else this.handlers.onInternalError(this, err);
     }
   }
 

@@ -30,6 +30,7 @@ import {
 } from "../fsm/index.js";
 import {
   BgpError,
+  CeaseSubcode,
   DEFAULT_CONTEXT,
   decodeMessage,
   encodeMessage,
@@ -390,6 +391,22 @@ export class PeerSession {
     const conn = new Connection(connId, socket, this.ctx.clock, {
       onMessage: (c, m) => this.onMessage(c, m),
       onFramingError: (c, err) => this.onMessageError(c, err),
+      onInternalError: (c, err) => {
+        this.ctx.logger.error(
+          { peer: this.peer.name, err: err instanceof Error ? err.stack : String(err) },
+          "internal error while handling a message; resetting the session",
+        );
+        this.fire({
+          type: "MessageError",
+          connId: c.id,
+          notification: {
+            code: NotifyCode.CEASE,
+            subcode: CeaseSubcode.OUT_OF_RESOURCES,
+            data: new Uint8Array(0),
+          },
+          reason: "internal error",
+        });
+      },
       onLost: (c, error) => {
         if (this.conns.get(c.id) === c)
           this.fire({ type: "TcpConnectionFails", connId: c.id, error });

@@ -8,7 +8,13 @@ export class Bus<T> {
   private scheduled = false;
   private closed = false;
 
-  constructor(private readonly deliver: (message: T) => void) {}
+  constructor(
+    private readonly deliver: (message: T) => void,
+    /** A delivery threw (a bug in the receiving engine): reported, the queue goes on. */
+    private readonly onError: (message: T, err: unknown) => void = (_m, err) => {
+      throw err;
+    },
+  ) {}
 
   post(message: T): void {
     if (this.closed) return;
@@ -24,7 +30,11 @@ export class Bus<T> {
     this.queue = [];
     for (const m of batch) {
       if (this.closed) return;
-      this.deliver(m);
+      try {
+        this.deliver(m);
+      } catch (err) {
+        this.onError(m, err);
+      }
     }
   }
 

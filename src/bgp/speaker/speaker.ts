@@ -32,6 +32,7 @@ import {
   type SessionEngineOptions,
   silentLogger,
 } from "../session/index.js";
+import { CeaseSubcode, NotifyCode } from "../wire/index.js";
 import { Bus } from "./bus.js";
 import { defaultRibFactory } from "./default-rib.js";
 import type { RibFactory, RibPort } from "./rib-port.js";
@@ -71,8 +72,38 @@ class BgpSpeaker implements Speaker {
     });
     this.rib = ribFactory({ clock, logger });
     if (this.restarting) this.rib.startRestartMode();
-    this.toRib = new Bus((m) => this.rib.handle(m));
-    this.toSession = new Bus((m) => this.session.handle(m));
+    // A bug in one engine while handling a peer's message resets that peer's session (Cease /
+    // Out of Resources) instead of taking the whole speaker down.
+    const failed = (engine: string, m: { type: string; peerId: string }, err: unknown) => {
+      const message = `${engine} failed on ${m.type} for peer ${m.peerId}: ${err instanceof Error ? err.message : String(err)}`;
+      logger.error(
+        { peer: m.peerId, err: err instanceof Error ? err.stack : String(err) },
+        message,
+      );
+      this.emit({ type: "error", message });
+      try {
+        this.session.handle({
+          type: "reset",
+          peerId: m.peerId,
+          notification: {
+            code: NotifyCode.CEASE,
+            subcode: CeaseSubcode.OUT_OF_RESOURCES,
+            data: new Uint8Array(0),
+          },
+          holdDownSeconds: null,
+        });
+      } catch (resetErr) {
+        logger.error({ peer: m.peerId, err: String(resetErr) }, "cannot reset the session");
+      }
+    };
+    this.toRib = new Bus(
+      (m) => this.rib.handle(m),
+      (m, err) => failed("RIB", m, err),
+    );
+    this.toSession = new Bus(
+      (m) => this.session.handle(m),
+      (m, err) => failed("session engine", m, err),
+    );
     this.session.onRibMessage((m) => this.toRib.post(m));
     this.rib.onSessionMessage((m) => this.toSession.post(m));
     this.rib.onKernelRoutes((batch) => {

@@ -168,6 +168,58 @@ describe("speaker composition", () => {
     expect(a.rib.seen.slice(before).filter((m) => m.type === "sessionDown")).toEqual([]);
   });
 
+  it("a RIB that throws on a peer's UPDATE resets only that session (Cease / Out of Resources)", async () => {
+    class ThrowingRib extends StubRib {
+      override handle(m: SessionToRib) {
+        if (m.type === "update") throw new Error("boom");
+        super.handle(m);
+      }
+    }
+    const a = make();
+    const rib = new ThrowingRib();
+    const events: SpeakerEvent[] = [];
+    const b = createSpeakerWith({ session: { hostname: null } }, () => rib);
+    b.onEvent((e) => events.push(e));
+    speakers.push(b);
+    const pa = 21179 + Math.floor(Math.random() * 1000);
+    const pb = pa + 1000;
+    await a.speaker.configure(
+      config("10.0.0.1", "127.0.0.1", pa, [
+        {
+          name: "B",
+          address: "127.0.0.2",
+          port: pb,
+          asNumber: 65002,
+          sourceAddress: "127.0.0.1",
+          holdTime: 9,
+          connectRetryTime: 1,
+        },
+      ]),
+    );
+    await b.configure(
+      config("10.0.0.2", "127.0.0.2", pb, [
+        {
+          name: "A",
+          address: "127.0.0.1",
+          port: pa,
+          asNumber: 65001,
+          sourceAddress: "127.0.0.2",
+          holdTime: 9,
+          connectRetryTime: 1,
+        },
+      ]),
+    );
+    // A's stub RIB answers sessionUp with an End-of-RIB UPDATE, which B's RIB chokes on
+    await until(() => events.some((e) => e.type === "error"), "error event at B");
+    expect(events.find((e) => e.type === "error")).toMatchObject({
+      message: expect.stringContaining("RIB failed on update for peer A: boom"),
+    });
+    await until(
+      () => a.speaker.status().peers[0].lastError === "Received: Out of resources",
+      "A to see the Cease",
+    );
+  });
+
   it("starts the RIB in restart mode and sets the R bit after our own restart", () => {
     const { rib } = make(true);
     expect(rib.restartMode).toBe(true);
