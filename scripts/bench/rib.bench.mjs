@@ -7,8 +7,10 @@
 //   - the worst event-loop delay during the load (perf_hooks.monitorEventLoopDelay).
 // Cases: 100k and 1M prefixes from one feeder with one shared attribute set ("same") and with a
 // mix of attribute sets ("mixed": runs of 1–49 prefixes over N/25 distinct sets), and 10
-// feeders × the same 100k prefixes (bgperf2 style). Each case runs 3 times in a fresh process
-// (node --expose-gc); rows are medians, the note gives all three runs.
+// feeders × the same 100k prefixes (bgperf2 style). Each case runs in two modes: "cold" (a
+// fresh process, the first load the engine ever sees) and "warm" (RibEngine.warmUp() first, as
+// the daemon does at start-up). Each runs 3 times in a fresh process (node --expose-gc); rows
+// are medians, the note gives all three runs.
 //
 // Imports compiled code from dist/ (run `npx tsc -p tsconfig.build.json` first).
 // Output: JSON rows {bench, case, metric, value, unit, note} on stdout, one per line.
@@ -32,13 +34,23 @@ const arg = (name) => {
 };
 
 async function parent() {
-  const quick = args.includes("--quick");
+  const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";
   const runs = Number(arg("--runs") ?? (quick ? 1 : 3));
   const only = arg("--case");
-  const names = only ? [only] : quick ? ["100k-same", "100k-mixed"] : Object.keys(CASES);
-  for (const name of names) {
+  const modes = arg("--mode") ? [arg("--mode")] : ["cold", "warm"];
+  const cases = only ? [only] : quick ? ["100k-same", "100k-mixed"] : Object.keys(CASES);
+  for (const c of cases) {
+    for (const mode of modes) {
+      await report(c, mode, runs);
+    }
+  }
+}
+
+async function report(caseName, mode, runs) {
+  const name = `${caseName} ${mode}`;
+  {
     const results = [];
-    for (let r = 0; r < runs; r++) results.push(await runChild(name));
+    for (let r = 0; r < runs; r++) results.push(await runChild(caseName, mode));
     const metrics = Object.keys(results[0]).filter(
       (k) => k !== "unit" && typeof results[0][k] === "number",
     );
@@ -63,6 +75,7 @@ const UNITS = {
   locRibMs: "ms",
   adjRibOutMs: "ms",
   bytesPerPrefix: "B",
+  bytesPerPath: "B",
   tableBytesPerPrefix: "B",
   maxEventLoopDelayMs: "ms",
   p99EventLoopDelayMs: "ms",
@@ -74,9 +87,9 @@ function round(v) {
   return Math.round(v * 10) / 10;
 }
 
-function runChild(name) {
+function runChild(name, mode) {
   return new Promise((resolve, reject) => {
-    const p = fork(fileURLToPath(import.meta.url), ["--child", name], {
+    const p = fork(fileURLToPath(import.meta.url), ["--child", name, "--mode", mode], {
       execArgv: ["--expose-gc", "--max-old-space-size=4096"],
       stdio: ["ignore", "pipe", "inherit", "ipc"],
     });
@@ -137,6 +150,7 @@ async function child(name) {
     alwaysCompareMed: false,
   };
 
+  if (arg("--mode") === "warm") await RibEngine.warmUp();
   const mem0 = memory();
   const engine = new RibEngine({ clock: realClock });
   engine.configure(config);
@@ -196,6 +210,7 @@ async function child(name) {
     locRibMs: locRibAt - t0,
     adjRibOutMs: outAt - t0,
     bytesPerPrefix: (mem1 - mem0) / N,
+    bytesPerPath: (mem1 - mem0) / (N * spec.feeders),
     tableBytesPerPrefix: engine.tableBytes() / N,
     maxEventLoopDelayMs: h.max / 1e6,
     p99EventLoopDelayMs: h.percentile(99) / 1e6,
