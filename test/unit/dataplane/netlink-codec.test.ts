@@ -64,7 +64,7 @@ function goldenHex(name: string): string {
 function encoded(fn: (w: NlWriter) => void): string {
   const w = new NlWriter(64);
   fn(w);
-  return w.take().toString("hex");
+  return Buffer.from(w.take()).toString("hex");
 }
 
 const ADD = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
