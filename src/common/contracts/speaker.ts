@@ -69,6 +69,11 @@ export interface PeerStatus {
   readonly staleRoutes: number;
   readonly passive: boolean;
   readonly rrClient: boolean;
+  /** The peer sent End-of-RIB (RFC 4724 §2) for every family of the current session: its
+   *  initial table is complete. Undefined when the speaker does not track it. The daemon uses it
+   *  after wren's own graceful restart to sweep stale kernel routes only once every peer has
+   *  re-sent its routes (also peers that set the R bit, which the RIB does not wait for). */
+  readonly endOfRibReceived?: boolean;
 }
 
 export interface SpeakerStatus {
