@@ -28,6 +28,7 @@ import { type ControlServer, startControlServer } from "./control/server.js";
 import type { ConfigSource, Engines, PlanSnapshot } from "./engines.js";
 import { DaemonError, systemErrorCode } from "./errors.js";
 import { closeHttpServer, startHttpServer } from "./http-server.js";
+import { KernelConvergence } from "./kernel-convergence.js";
 import type { Logger } from "./logger.js";
 import { DaemonMetrics } from "./metrics.js";
 import type { RunOptions } from "./options.js";
@@ -74,6 +75,8 @@ export class Daemon {
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private lastBeat: number;
   private stopping: Promise<void> | null = null;
+  /** Set while restarting: gates the stale-route sweep (see kernel-convergence.ts). */
+  private kernelConvergence: KernelConvergence | null = null;
   private stopModeUsed: StopMode | null = null;
   readonly metrics: DaemonMetrics;
 
@@ -238,6 +241,17 @@ export class Daemon {
       restarting: this.restartDecision.restarting,
     });
     this.speakerEngine = speaker;
+    if (this.restartDecision.restarting) {
+      this.kernelConvergence = new KernelConvergence({
+        clock: this.clock,
+        timeoutMs: plan.gracefulRestart.convergenceTimeout * 1000,
+        peers: () => speaker.status().peers,
+        sweep: (reason) => {
+          this.log.info({ reason }, `sweeping stale kernel routes: ${reason}`);
+          dataplane.bgpConverged();
+        },
+      });
+    }
     speaker.onRoutes((batch) => dataplane.applyBgpRoutes(batch));
     speaker.onEvent((event) => this.onSpeakerEvent(event));
 
@@ -288,8 +302,15 @@ export class Daemon {
         break;
       }
       case "converged":
-        this.log.info("BGP converged; sweeping stale kernel routes");
-        this.dataplaneEngine?.bgpConverged();
+        if (this.kernelConvergence) {
+          this.log.info(
+            "BGP converged after restart; waiting for every peer's routes before sweeping stale kernel routes",
+          );
+          this.kernelConvergence.converged();
+        } else {
+          this.log.info("BGP converged");
+          this.dataplaneEngine?.bgpConverged();
+        }
         break;
       case "error":
         this.log.error({ error: event.message }, `BGP speaker error: ${event.message}`);
@@ -351,6 +372,7 @@ export class Daemon {
   private async doStop(reason: string, mode: StopMode): Promise<void> {
     this.phaseValue = "stopping";
     this.stopModeUsed = mode;
+    this.kernelConvergence?.cancel();
     this.log.info(
       { reason, mode },
       mode === "graceful"
@@ -393,6 +415,7 @@ export class Daemon {
   /** Undo a failed start without disturbing peers or the kernel more than needed. */
   private async abortStart(): Promise<void> {
     this.phaseValue = "stopping";
+    this.kernelConvergence?.cancel();
     const quiet = async (fn: () => Promise<void> | void | undefined) => {
       try {
         await fn();

@@ -15,7 +15,7 @@ import type {
   PlanMessage,
   Speaker,
 } from "../common/contracts/index.js";
-import { DaemonError } from "./errors.js";
+import { createDataplaneAgent } from "../dataplane/index.js";
 import type { Logger } from "./logger.js";
 
 /** One read of the datastore rendered for this node. */
@@ -68,13 +68,6 @@ export interface Engines {
   createDataplane(options: DataplaneOptions): Promise<DataplaneAgent>;
 }
 
-function missing(engine: string, folder: string): never {
-  throw new DaemonError(
-    "DAEMON_ENGINE_MISSING",
-    `the ${engine} is not built into this wren (${folder} is missing); rebuild wren from a complete checkout`,
-  );
-}
-
 /**
  * Datastore watch debounce: short, so a WorkloadEndpoint written to the datastore reaches the
  * dataplane well within 100 ms (the watcher also rescans periodically as a safety net).
@@ -82,7 +75,7 @@ function missing(engine: string, folder: string): never {
 export const DATASTORE_DEBOUNCE_MS = 10;
 
 /** Which real engines this build wires in (integration tests skip on a missing one). */
-export const BUILT_ENGINES = { calico: true, speaker: true, dataplane: false } as const;
+export const BUILT_ENGINES = { calico: true, speaker: true, dataplane: true } as const;
 
 /** The real engines. */
 export function defaultEngines(): Engines {
@@ -91,6 +84,7 @@ export function defaultEngines(): Engines {
       createConfigSource({ datastore, node, logger, debounceMs: DATASTORE_DEBOUNCE_MS }),
     diffPlans,
     createSpeaker: ({ logger, clock, restarting }) => createSpeaker({ logger, clock, restarting }),
-    createDataplane: async () => missing("dataplane agent", "src/dataplane"),
+    createDataplane: ({ node, logger, clock, restarting }) =>
+      createDataplaneAgent({ node, logger, clock, restarting }),
   };
 }

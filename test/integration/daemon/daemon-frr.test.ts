@@ -4,11 +4,12 @@
 // config` and /readyz), SIGHUP, session reset and reconnection, SIGTERM with graceful restart
 // (FRR keeps wren's routes as stale, the kernel keeps wren's routes, the next start restarts),
 // and --no-graceful (withdraw and clean).
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUILT_ENGINES } from "../../../src/daemon/engines.js";
-import { type FrrPeer, Lab, skipReason, startFrr, waitUntil } from "../../harness/index.js";
+import type { ProtocolsJson } from "../../../src/daemon/views.js";
+import { type FrrPeer, Lab, skipReason, sleep, startFrr, waitUntil } from "../../harness/index.js";
 import { WrenProcess, wrenBuildMissing } from "./wren-process.js";
 
 const skip =
@@ -86,6 +87,7 @@ spec:
 
 interface FrrNeighbor {
   bgpState?: string;
+  gracefulRestartInfo?: { rBit?: boolean; nBit?: boolean };
   connectionsEstablished?: number;
   connectionsDropped?: number;
 }
@@ -95,9 +97,23 @@ async function frrNeighbor(frr: FrrPeer): Promise<FrrNeighbor> {
   return j[WREN_IP] ?? {};
 }
 
+function hasAllRoutes(routes: readonly string[], block: string): boolean {
+  return (
+    routes.includes(`blackhole ${block} proto bird`) &&
+    TORS.every((t) => routes.some((r) => r.startsWith(`${t.net} via ${t.ip} dev eth0 proto bird`)))
+  );
+}
+
+function bgpKernelRoutes(routes: readonly string[]): string[] {
+  return routes.filter((r) => r.includes("proto bird")).sort();
+}
+
 async function kernelRoutes(lab: Lab, node: string): Promise<string[]> {
   const r = await lab.exec(node, "ip", ["-4", "route", "show"]);
-  return r.stdout.trim().split("\n").filter(Boolean);
+  return r.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 describe.skipIf(skip)(`wren run against FRR leaves${skip ? ` (skipped: ${skip})` : ""}`, () => {
@@ -286,14 +302,22 @@ describe.skipIf(skip)(`wren run against FRR leaves${skip ? ` (skipped: ${skip})`
       { timeoutMs: 10_000 },
     );
     await frrs[0].waitEstablished(WREN_IP, 15_000);
+    await waitUntil(
+      "tor1's network back in wren's kernel table",
+      () => kernelRoutes(lab, NODE),
+      (rs) => rs.some((r) => r.startsWith(`${TORS[0].net} via ${TORS[0].ip}`)),
+    );
   });
 
-  it("SIGTERM stops gracefully: FRR keeps wren's routes as stale, the kernel keeps the routes; the next start restarts", async () => {
+  it("SIGTERM stops gracefully: FRR keeps wren's routes as stale, the kernel keeps the routes; the next start restarts with the R bit", async () => {
     const block = (await wren.config()).plan!.blocks[0].cidr;
-    const kernelBefore = (await kernelRoutes(lab, NODE))
-      .filter((r) => r.includes("proto bird"))
-      .sort();
-    expect(kernelBefore.length).toBeGreaterThanOrEqual(4); // 3 leaf networks + the block blackhole
+    const kernelBefore = bgpKernelRoutes(
+      await waitUntil(
+        "the block and the three leaf networks in the kernel",
+        () => kernelRoutes(lab, NODE),
+        (rs) => hasAllRoutes(rs, block),
+      ),
+    );
     await wren.stop("SIGTERM");
     expect(wren.logEvents().some((e) => e.msg === "wren stopped" && e.mode === "graceful")).toBe(
       true,
@@ -302,27 +326,68 @@ describe.skipIf(skip)(`wren run against FRR leaves${skip ? ` (skipped: ${skip})`
       "tor1 to notice wren is gone",
       () => frrNeighbor(frrs[0]),
       (n) => n.bgpState !== "Established",
-      { timeoutMs: 10_000 },
+      {
+        timeoutMs: 10_000,
+      },
     );
     const rib = await frrs[0].json<{ paths?: { stale?: boolean }[] }>(
       `show bgp ipv4 unicast ${block} json`,
     );
     expect(rib.paths?.[0]?.stale).toBe(true);
-    expect((await kernelRoutes(lab, NODE)).filter((r) => r.includes("proto bird")).sort()).toEqual(
-      kernelBefore,
-    );
+    expect(bgpKernelRoutes(await kernelRoutes(lab, NODE))).toEqual(kernelBefore);
 
     wren = await WrenProcess.start(lab, { labNode: NODE, node: NODE, datastore: ds });
-    expect(wren.logEvents().find((e) => e.msg === "wren starting")?.restarting).toBe(true);
+    expect(wren.logEvents().findLast((e) => e.msg === "wren starting")?.restarting).toBe(true);
     for (const f of frrs) await f.waitEstablished(WREN_IP, 30_000);
+    const gr = (await frrNeighbor(frrs[0])).gracefulRestartInfo;
+    expect(gr?.rBit).toBe(true); // FRR saw wren's Restart State bit
     await waitUntil(
       "tor1 to refresh wren's block",
       () => frrs[0].json<{ paths?: { stale?: boolean }[] }>(`show bgp ipv4 unicast ${block} json`),
       (x) => x.paths?.[0] !== undefined && !x.paths[0].stale,
     );
-    expect((await kernelRoutes(lab, NODE)).filter((r) => r.includes("proto bird")).sort()).toEqual(
-      kernelBefore,
+    const after = await waitUntil(
+      "every route back in the kernel",
+      () => kernelRoutes(lab, NODE),
+      (rs) => hasAllRoutes(rs, block),
     );
+    expect(bgpKernelRoutes(after)).toEqual(kernelBefore);
+  });
+
+  it("no kernel route disappears at any moment of a graceful restart", async (ctx) => {
+    const eorKnown = (await wren.ctl<ProtocolsJson>("protocols")).peers.every(
+      (p) => p.endOfRibReceived !== undefined,
+    );
+    if (!eorKnown) {
+      ctx.skip(
+        "the speaker does not report endOfRibReceived yet, so the sweep cannot wait for leaves that set the R bit",
+      );
+      return;
+    }
+    const block = (await wren.config()).plan!.blocks[0].cidr;
+    const sampler = await lab.spawn(NODE, "route-sampler", "sh", [
+      "-c",
+      "while :; do ip -4 route show proto bird | wc -l; sleep 0.05; done",
+    ]);
+    try {
+      await wren.stop("SIGTERM");
+      wren = await WrenProcess.start(lab, { labNode: NODE, node: NODE, datastore: ds });
+      await waitUntil(
+        "the stale-route sweep",
+        () => wren.logEvents(),
+        (es) =>
+          es.some(
+            (e) => typeof e.msg === "string" && e.msg.startsWith("sweeping stale kernel routes"),
+          ),
+      );
+      await sleep(1000);
+    } finally {
+      await lab.stop(sampler, 1000);
+    }
+    const counts = readFileSync(sampler.logFile, "utf8").trim().split("\n").map(Number);
+    expect(counts.length).toBeGreaterThan(20);
+    expect(Math.min(...counts)).toBe(TORS.length + 1); // three leaf networks and the block, always
+    expect(hasAllRoutes(await kernelRoutes(lab, NODE), block)).toBe(true);
   });
 
   it("--no-graceful withdraws from the leaves and removes wren's kernel routes", async () => {

@@ -236,6 +236,23 @@ describe("daemon with fake engines", () => {
     expect(second.created.dataplane!.restarting).toBe(true);
   });
 
+  it("after a restart, stale kernel routes are swept only once every peer is back", async () => {
+    const first = make(new FakeConfigSource(twoPeers()));
+    await first.daemon.start();
+    await first.daemon.stop("SIGTERM");
+    const { daemon, created } = make(new FakeConfigSource(twoPeers()));
+    await daemon.start();
+    const speaker = created.speaker!;
+    speaker.emit({ type: "converged" });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(created.dataplane!.converged).toBe(0);
+    speaker.setState("Node_10_0_0_2", "Established");
+    speaker.setState("Node_fd00__3", "Established");
+    await new Promise((r) => setTimeout(r, 450));
+    expect(created.dataplane!.converged).toBe(1);
+    expect(daemon.restart.restarting).toBe(true);
+  });
+
   it("--no-graceful, or graceful restart disabled in the config, withdraws and cleans", async () => {
     const a = make(new FakeConfigSource(twoPeers()), { graceful: false });
     await a.daemon.start();
