@@ -56,6 +56,14 @@ export class SessionLifecycle {
 
   up(peer: PeerState, n: NegotiatedSession): void {
     const core = this.core;
+    if (peer.up) {
+      // A new session without a sessionDown for the old one: the old one is gone.
+      core.log?.warn(
+        { peer: peer.name },
+        "session up while the previous session was up: treating it as lost",
+      );
+      this.down(peer, false, "replaced by a new session");
+    }
     peer.up = true;
     peer.resetPending = false;
     peer.negotiated = n;

@@ -316,3 +316,43 @@ describe("RibEngine next hop self for IPv6 and restart deferral", () => {
     ]);
   });
 });
+
+describe("RibEngine session edge cases", () => {
+  it("a second sessionUp without sessionDown drops the old session's routes and re-advertises", async () => {
+    const h = new RibHarness(speakerConfig([A, B]));
+    h.up("A");
+    h.up("B");
+    h.send("A", { announce: ["192.0.2.0/24"], asPath: "65001", nextHop: "10.0.0.2" });
+    await h.settle();
+    h.take("B");
+    h.up("B");
+    await h.settle();
+    expect(updates(h.take("B"))).toEqual([
+      { announce: ["192.0.2.0/24"], nextHop: "10.0.0.1", asPath: "64512 65001", origin: "igp" },
+      { eor: "ipv4-unicast" },
+    ]);
+    h.up("A");
+    await h.settle();
+    expect(h.kernel.size).toBe(0);
+    expect(h.engine.peerCounters("A").received).toBe(0);
+    expect(h.engine.peerCounters("B").advertised).toBe(0);
+  });
+
+  it("a sessionDown for a peer that is not up changes nothing (stale routes stay)", async () => {
+    const gr = {
+      restartTime: 120,
+      restarting: false,
+      notification: true,
+      families: [{ family: "ipv4-unicast" as const, forwarding: true }],
+    };
+    const h = new RibHarness(speakerConfig([A, B]));
+    h.up("A", { gracefulRestart: gr });
+    h.send("A", { announce: ["192.0.2.0/24"], asPath: "65001", nextHop: "10.0.0.2" });
+    h.down("A", true);
+    await h.settle();
+    h.down("A", false);
+    await h.settle();
+    expect(h.engine.peerCounters("A")).toMatchObject({ received: 1, stale: 1 });
+    expect(h.kernel.has("192.0.2.0/24")).toBe(true);
+  });
+});
