@@ -19,7 +19,9 @@ const skip = skipReason("frr", "bird2") ?? wrenBuildMissing() ?? ribMissing();
 
 const ACCEPT_ALL = [{ name: "all", statements: [{ result: "accept" }] }];
 
-function frrConf(opts: { gr?: boolean; extra?: string; v4Networks?: string[] } = {}): string {
+function frrConf(
+  opts: { gr?: boolean; restartTime?: number; extra?: string; v4Networks?: string[] } = {},
+): string {
   const nets = opts.v4Networks ?? ["10.100.1.0/24", "10.100.2.0/24"];
   return `frr defaults datacenter
 hostname frr
@@ -39,7 +41,7 @@ route-map TAG permit 20
 router bgp 65002
  bgp router-id 10.0.1.2
  no bgp ebgp-requires-policy
-${opts.gr ? " bgp graceful-restart\n bgp graceful-restart restart-time 60\n bgp graceful-restart stalepath-time 60\n" : ""} neighbor 10.0.1.1 remote-as 65001
+${opts.gr ? ` bgp graceful-restart\n bgp graceful-restart restart-time ${opts.restartTime ?? 60}\n bgp graceful-restart stalepath-time 60\n` : ""} neighbor 10.0.1.1 remote-as 65001
  neighbor 10.0.1.1 timers 3 9
  neighbor 10.0.1.1 timers connect 1
  neighbor fd00:1::1 remote-as 65001
@@ -265,6 +267,23 @@ protocol bgp wren { local 10.0.2.2 as 65003; neighbor 10.0.2.1 as 65001;
         (r) => r !== undefined && r.paths[0].stale === false,
         { timeoutMs: 30_000 },
       );
+    } finally {
+      await wren.stop("withdraw");
+      await frr.stop();
+    }
+  });
+
+  it("graceful restart, wren as helper: a peer that does not come back is purged when its restart time ends", async () => {
+    const frr = await startFrr(lab, "frr", frrConf({ gr: true, restartTime: 5 }));
+    const wren = await SpeakerProcess.start(lab, "wren", wrenConfig());
+    try {
+      await wren.waitEstablished("frr");
+      await wrenHas(wren, "10.100.1.0/24");
+      await frr.kill(["bgpd"]);
+      await wren.waitPeer("frr", "session down", (p) => p.bgpState !== "Established", 20_000);
+      expect((await wrenHas(wren, "10.100.1.0/24"))!.paths[0].stale).toBe(true);
+      await wrenHas(wren, "10.100.1.0/24", false);
+      expect((await wren.peer("frr")).staleRoutes).toBe(0);
     } finally {
       await wren.stop("withdraw");
       await frr.stop();
