@@ -213,6 +213,8 @@ export class RibCore {
     const prevBest = rib.best[prefix];
     const prevBestEff = prevBest < 0 ? -1 : rib.pool.eff[prevBest];
     this.fanOut(rib, prefix, rib.decide(prefix, prevBest, prevBestEff));
+    // The ECMP set may have shrunk with maxPaths even when the best path stayed.
+    rib.kernelDirty.push(prefix);
   }
 
   /** Queues `prefix` for the kernel and for every exporting peer family that must look at it. */

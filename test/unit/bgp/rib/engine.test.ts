@@ -356,3 +356,21 @@ describe("RibEngine session edge cases", () => {
     expect(h.kernel.has("192.0.2.0/24")).toBe(true);
   });
 });
+
+describe("RibEngine decision options", () => {
+  it("turning multipath off shrinks the kernel's ECMP set to the best path", async () => {
+    const A2 = peerConfig("A2", "10.0.0.4", 65001);
+    const cfg = (maxPaths: number) => speakerConfig([A, A2, B], { maxPaths });
+    const h = new RibHarness(cfg(4));
+    h.up("A");
+    h.up("A2");
+    h.up("B");
+    h.send("A", { announce: ["192.0.2.0/24"], asPath: "65001 1", nextHop: "10.0.0.2" });
+    h.send("A2", { announce: ["192.0.2.0/24"], asPath: "65001 2", nextHop: "10.0.0.4" });
+    await h.settle();
+    expect(h.kernel.get("192.0.2.0/24")).toEqual(["10.0.0.2", "10.0.0.4"]);
+    h.reconfigure(cfg(1));
+    await h.settle();
+    expect(h.kernel.get("192.0.2.0/24")).toEqual(["10.0.0.2"]);
+  });
+});
