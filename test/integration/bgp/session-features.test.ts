@@ -185,15 +185,12 @@ describe.skipIf(skip)(`session features${skip ? ` (skipped: ${skip})` : ""}`, ()
   );
 
   it("raw peer: bad marker, bad length and bad type get their NOTIFICATIONs, then a valid OPEN is accepted", async () => {
-    const wren = await SpeakerProcess.start(
-      lab,
-      "wren",
-      speakerJson({
-        routerId: "10.0.7.1",
-        asNumber: 65001,
-        peers: [{ name: "raw", address: "10.0.7.2", asNumber: 65002, holdTime: 9, passive: true }],
-      }),
-    );
+    const cfg = speakerJson({
+      routerId: "10.0.7.1",
+      asNumber: 65001,
+      peers: [{ name: "raw", address: "10.0.7.2", asNumber: 65002, holdTime: 9, passive: true }],
+    });
+    let wren = await SpeakerProcess.start(lab, "wren", cfg);
     try {
       const cases: { what: string; bytes: Buffer; code: number; subcode: number }[] = [
         {
@@ -225,8 +222,15 @@ describe.skipIf(skip)(`session features${skip ? ` (skipped: ${skip})` : ""}`, ()
         } finally {
           await raw.stop();
         }
-        // idle hold after the error (5 s first): wait until wren accepts again
-        await wren.waitPeer("raw", "back to Active", (p) => p.bgpState === "Active", 20_000);
+        expect((await wren.peer("raw")).bgpState).toBe("Idle");
+        if (c === cases[0]) {
+          // the error wait (5 s after a first error) ends and wren accepts again
+          await wren.waitPeer("raw", "back to Active", (p) => p.bgpState === "Active", 20_000);
+        } else {
+          // later errors wait 10 s, 20 s...: start afresh instead of waiting
+          await wren.stop("withdraw");
+          wren = await SpeakerProcess.start(lab, "wren", cfg);
+        }
       }
       // a valid OPEN + KEEPALIVE brings the session up
       const raw = await RawBgpPeer.start(lab, "raw");
