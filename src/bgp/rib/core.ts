@@ -137,7 +137,8 @@ export class RibCore {
     const rib = pf.rib;
     const pool = rib.pool;
     const store = this.store;
-    let rec = pf.adjIn.get(prefix, pathId);
+    // A prefix without any path (e.g. just interned) cannot have one of this peer.
+    let rec = rib.head[prefix] < 0 ? -1 : pf.adjIn.get(prefix, pathId);
     const prevBest = rib.best[prefix];
     const prevBestEff = prevBest < 0 ? -1 : pool.eff[prevBest];
     if (rec < 0) {

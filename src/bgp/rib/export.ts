@@ -88,8 +88,17 @@ export function exportPath(
   const memoable = eff.id < MEMO_MAX_SET && outcome.id < MEMO_MAX_OUTCOME;
   const key = (eff.id * MEMO_MAX_OUTCOME + outcome.id) * 131072 + srcKind;
   if (memoable) {
+    // Consecutive prefixes usually share their attributes: one-entry cache before the map.
+    // Entries remember their input set: ids are reused after a set is freed.
+    if (pf.lastExportKey === key && pf.lastExportFrom === eff && pf.lastExport?.alive === true)
+      return pf.lastExport;
     const hit = pf.exportMemo.get(key);
-    if (hit?.alive) return hit;
+    if (hit !== undefined && hit.from === eff && hit.to.alive) {
+      pf.lastExportKey = key;
+      pf.lastExportFrom = eff;
+      pf.lastExport = hit.to;
+      return hit.to;
+    }
   }
   const out = buildExport(
     core,
@@ -103,7 +112,10 @@ export function exportPath(
   );
   if (out !== null && memoable) {
     if (pf.exportMemo.size > 65536) pf.exportMemo.clear();
-    pf.exportMemo.set(key, out);
+    pf.exportMemo.set(key, { from: eff, to: out });
+    pf.lastExportKey = key;
+    pf.lastExportFrom = eff;
+    pf.lastExport = out;
   }
   return out;
 }

@@ -55,7 +55,10 @@ export class PeerFamily {
   /** Our next hop(s) on this session for the family ("next hop self"); null = none usable. */
   selfNextHops: readonly string[] | null = null;
   /** Export results memoised per (candidate set, outcome, source kind). */
-  readonly exportMemo = new Map<number, AttrSet>();
+  readonly exportMemo = new Map<number, { readonly from: AttrSet; readonly to: AttrSet }>();
+  lastExportKey = -1;
+  lastExportFrom: AttrSet | null = null;
+  lastExport: AttrSet | null = null;
   /** Import results per received set (import.ts). */
   readonly importCache = new Map<AttrSet, { status: number; eff: AttrSet | null | undefined }>();
   received = 0;

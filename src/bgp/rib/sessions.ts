@@ -94,6 +94,7 @@ export class SessionLifecycle {
       pf.dump = null;
       pf.dirty.clear();
       pf.exportMemo.clear();
+      pf.lastExport = null;
       clearImportCache(pf);
       pf.selfNextHops = selfNextHopsFor(peer, family);
       if (pf.stale > 0) {
@@ -136,6 +137,7 @@ export class SessionLifecycle {
     for (const family of FAMILIES) {
       const pf = peer.families[family];
       pf.exportMemo.clear();
+      pf.lastExport = null;
       if (!pf.exporting) continue;
       const initial = pf.dump?.initial === true;
       pf.dump = { cursor: 0, force: false, initial, enhanced: false };
@@ -207,6 +209,7 @@ export class SessionLifecycle {
     pf.outPaths = pf.addPathSend ? new Map() : null;
     pf.advertised = 0;
     pf.exportMemo.clear();
+    pf.lastExport = null;
     if (old.size === 0) return [];
     const entries = new Int32Array(old.size * 2);
     let k = 0;
