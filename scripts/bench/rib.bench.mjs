@@ -4,7 +4,9 @@
 //   - time until the Loc-RIB holds every prefix (from the first handle() call),
 //   - time until the downstream Adj-RIB-Out holds every prefix (UPDATEs encoded and emitted),
 //   - bytes per prefix after gc (heapUsed + external, feed released),
-//   - the worst event-loop delay during the load (perf_hooks.monitorEventLoopDelay).
+//   - the worst event-loop delay during the load (perf_hooks.monitorEventLoopDelay),
+//   - the process CPU time until the downstream Adj-RIB-Out was complete (less sensitive than
+//     wall time to other processes on a shared machine; includes V8's GC helper threads).
 // Cases: 100k and 1M prefixes from one feeder with one shared attribute set ("same") and with a
 // mix of attribute sets ("mixed": runs of 1–49 prefixes over N/25 distinct sets), and 10
 // feeders × the same 100k prefixes (bgperf2 style). Each case runs in two modes: "cold" (a
@@ -74,6 +76,7 @@ async function report(caseName, mode, runs) {
 const UNITS = {
   locRibMs: "ms",
   adjRibOutMs: "ms",
+  cpuMs: "ms",
   bytesPerPrefix: "B",
   bytesPerPath: "B",
   tableBytesPerPrefix: "B",
@@ -191,6 +194,7 @@ async function child(name) {
 
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
+  const cpu0 = process.cpuUsage();
   t0 = performance.now();
   // All feeders' messages arrive interleaved, as from parallel sessions.
   const longest = Math.max(...feeds.map((f) => f.length));
@@ -202,6 +206,7 @@ async function child(name) {
     }
   }
   await done;
+  const cpu = process.cpuUsage(cpu0);
   await engine.idle();
   h.disable();
   feeds = null;
@@ -209,6 +214,7 @@ async function child(name) {
   const result = {
     locRibMs: locRibAt - t0,
     adjRibOutMs: outAt - t0,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     bytesPerPrefix: (mem1 - mem0) / N,
     bytesPerPath: (mem1 - mem0) / (N * spec.feeders),
     tableBytesPerPrefix: engine.tableBytes() / N,
