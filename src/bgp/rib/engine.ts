@@ -180,6 +180,11 @@ export class RibEngine {
       );
     }
 
+    const added = config.peers.filter((p) => !core.byName.has(p.name)).length;
+    if (this.nextIndex + Math.max(0, added - this.freeIndexes.length) > 0x10000) {
+      throw new RibError("ERR_RIB_TOO_MANY_PEERS", "more than 65535 peers");
+    }
+
     const prev = core.config;
     const first = prev === null;
     core.config = config;
@@ -219,7 +224,6 @@ export class RibEngine {
       const existing = core.byName.get(pc.name);
       if (existing === undefined) {
         const index = this.freeIndexes.pop() ?? this.nextIndex++;
-        if (index > 0xffff) throw new RibError("ERR_RIB_TOO_MANY_PEERS", "more than 65535 peers");
         const peer = new PeerState(index, pc, c, core.ribs);
         core.registerPeer(peer);
         core.byName.set(pc.name, peer);
@@ -234,6 +238,8 @@ export class RibEngine {
         existing.config.rrClient !== pc.rrClient ||
         existing.config.clusterId !== pc.clusterId;
       const allowasOnly = existing.importChain.signature === c.importChain.signature;
+      const maxPrefixChanged =
+        JSON.stringify(existing.config.maxPrefix) !== JSON.stringify(pc.maxPrefix);
       existing.config = pc;
       existing.importChain = c.importChain;
       existing.exportChain = c.exportChain;
@@ -246,6 +252,13 @@ export class RibEngine {
         else this.lifecycle.refreshImport(existing);
       }
       if (exportChanged && !identityChanged) this.lifecycle.readvertise(existing);
+      // A lowered limit applies at once (as FRR re-checks maximum-prefix on configuration).
+      if (maxPrefixChanged && existing.up)
+        this.lifecycle.maxPrefixCheck(
+          existing,
+          existing.families.ipv6.received > existing.families.ipv4.received ? "ipv6" : "ipv4",
+          0,
+        );
     }
     for (const peer of [...core.byName.values()]) if (!names.has(peer.name)) this.removePeer(peer);
 
