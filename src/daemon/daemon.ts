@@ -22,7 +22,7 @@ import type {
   SpeakerEvent,
   SpeakerStatus,
 } from "../common/contracts/index.js";
-import { errorMessage, isWrenError } from "../common/errors.js";
+import { errorMessage } from "../common/errors.js";
 import { createControlHandlers } from "./control/handlers.js";
 import { type ControlServer, startControlServer } from "./control/server.js";
 import type { ConfigSource, Engines, PlanSnapshot } from "./engines.js";
@@ -227,7 +227,6 @@ export class Daemon {
         restarting: this.restartDecision.restarting,
       });
     } catch (err) {
-      if (isWrenError(err, "DAEMON_ENGINE_MISSING")) throw err;
       throw new DaemonError(
         "DAEMON_NETLINK_UNAVAILABLE",
         `cannot program the kernel through rtnetlink (${errorMessage(err)}); wren needs Linux rtnetlink and CAP_NET_ADMIN in its network namespace (run as root)`,

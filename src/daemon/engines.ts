@@ -74,9 +74,6 @@ export interface Engines {
  */
 export const DATASTORE_DEBOUNCE_MS = 10;
 
-/** Which real engines this build wires in (integration tests skip on a missing one). */
-export const BUILT_ENGINES = { calico: true, speaker: true, dataplane: true } as const;
-
 /** The real engines. */
 export function defaultEngines(): Engines {
   return {

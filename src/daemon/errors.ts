@@ -16,8 +16,7 @@ export type DaemonErrorCode =
   | "DAEMON_HTTP_PORT_IN_USE"
   | "DAEMON_CONTROL_IN_USE"
   | "DAEMON_CONTROL_PATH"
-  | "DAEMON_NETLINK_UNAVAILABLE"
-  | "DAEMON_ENGINE_MISSING";
+  | "DAEMON_NETLINK_UNAVAILABLE";
 
 const EXIT_OF: Record<DaemonErrorCode, ExitCode> = {
   DAEMON_USAGE: EXIT.usage,
@@ -30,7 +29,6 @@ const EXIT_OF: Record<DaemonErrorCode, ExitCode> = {
   DAEMON_CONTROL_IN_USE: EXIT.addressInUse,
   DAEMON_CONTROL_PATH: EXIT.config,
   DAEMON_NETLINK_UNAVAILABLE: EXIT.dataplane,
-  DAEMON_ENGINE_MISSING: EXIT.internal,
 };
 
 export class DaemonError extends WrenError {

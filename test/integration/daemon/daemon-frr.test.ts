@@ -7,15 +7,11 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILT_ENGINES } from "../../../src/daemon/engines.js";
 import type { ProtocolsJson } from "../../../src/daemon/views.js";
 import { type FrrPeer, Lab, skipReason, sleep, startFrr, waitUntil } from "../../harness/index.js";
 import { WrenProcess, wrenBuildMissing } from "./wren-process.js";
 
-const skip =
-  skipReason("frr") ??
-  wrenBuildMissing() ??
-  (BUILT_ENGINES.dataplane ? undefined : "the dataplane agent (src/dataplane) is not built in yet");
+const skip = skipReason("frr") ?? wrenBuildMissing();
 
 const NODE = "n1";
 const WREN_IP = "10.0.0.11";
@@ -211,6 +207,74 @@ describe.skipIf(skip)(`wren run against FRR leaves${skip ? ` (skipped: ${skip})`
     expect(
       routes.some((r) => r.startsWith(`${TORS[0].net} via ${TORS[0].ip} dev eth0 proto bird`)),
     ).toBe(true);
+  });
+
+  it("a WorkloadEndpoint written to the datastore gets its kernel route on its cali interface", async () => {
+    await lab.exec(NODE, "ip", [
+      "link",
+      "add",
+      "calitest00001",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "podtest0",
+    ]);
+    await lab.linkUp(NODE, "podtest0");
+    await lab.linkUp(NODE, "calitest00001");
+    const block = (await wren.config()).plan!.blocks[0].cidr;
+    const podIp = block.replace(/\.0\/26$/, ".5");
+    writeFileSync(
+      join(ds, "wep.yaml"),
+      `apiVersion: projectcalico.org/v3
+kind: WorkloadEndpoint
+metadata:
+  name: n1-k8s-pod1-eth0
+  namespace: default
+spec:
+  node: ${NODE}
+  orchestrator: k8s
+  pod: pod1
+  endpoint: eth0
+  interfaceName: calitest00001
+  ipNetworks: [${podIp}/32]
+`,
+    );
+    await waitUntil(
+      "the workload route",
+      () => kernelRoutes(lab, NODE),
+      (rs) => rs.some((r) => r.startsWith(`${podIp} dev calitest00001`)),
+    );
+    expect((await wren.config()).plan?.dataplane.workloads.map((w) => w.name)).toEqual([
+      "calitest00001",
+    ]);
+  });
+
+  it("show protocols, show routes and --why render the real speaker's views", async () => {
+    const protocols = await wren.cli(["show", "protocols"]);
+    expect(protocols.code).toBe(0);
+    expect(protocols.stdout).toMatch(/^Name +Proto +Table +State +Since +Info$/m);
+    expect(protocols.stdout).toMatch(
+      /^Node_10_0_0_254 +BGP +master4 +up +\d\d:\d\d:\d\d +Established$/m,
+    );
+    const detail = await wren.cli(["show", "protocols", "10.0.0.254"]);
+    expect(detail.stdout).toContain("Neighbor AS:          65001");
+    expect(detail.stdout).toContain("Neighbor ID:          10.0.0.254");
+    expect(detail.stdout).toMatch(/Routes: +2 received, 1 accepted, 1 advertised/);
+    const routes = await wren.cli(["show", "routes"]);
+    expect(routes.code).toBe(0);
+    expect(routes.stdout).toMatch(
+      /^\*> 192\.168\.1\.0\/24 +10\.0\.0\.254 +10\.0\.0\.254 .*65001 i$/m,
+    );
+    const why = await wren.cli(["show", "routes", "--why", "192.168.1.0/24"]);
+    expect(why.stdout.split("\n")[0]).toBe(
+      "192.168.1.0/24: 1 path, best via 10.0.0.254 from 10.0.0.254",
+    );
+    const json = JSON.parse(
+      (await wren.cli(["show", "routes", "192.168.2.0/24", "--json"])).stdout,
+    );
+    expect(json.routes[0].prefix).toBe("192.168.2.0/24");
+    expect(json.routes[0].paths[0]).toMatchObject({ best: true, nexthop: "10.0.0.253" });
   });
 
   it("serves /livez, /readyz and /metrics in its namespace", async () => {
