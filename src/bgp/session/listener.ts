@@ -9,7 +9,7 @@ import net from "node:net";
 import { familyOf } from "../../common/ip/address.js";
 import { SessionError } from "./errors.js";
 import type { Logger } from "./logger.js";
-import { requireSockopt } from "./sockopt.js";
+import { BGP_TOS, loadSockopt, requireSockopt } from "./sockopt.js";
 
 export interface ListenSpec {
   readonly address: string | null;
@@ -82,6 +82,12 @@ export class Listener {
         );
       }
       server.on("error", (err) => this.logger.error({ err: String(err) }, "BGP listener error"));
+      // SYN-ACKs and accepted connections inherit the listener's TOS (DSCP CS6 like BIRD/FRR).
+      try {
+        loadSockopt()?.setTos?.(serverFd(server), BGP_TOS);
+      } catch (err) {
+        this.logger.debug({ err: String(err) }, "cannot set TOS on the listener");
+      }
       this.bound.push({ family: h.family, server });
       this.logger.info({ address: h.host, port: spec.port }, "listening for BGP");
     }

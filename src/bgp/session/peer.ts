@@ -42,7 +42,7 @@ import {
 import { Connection } from "./connection.js";
 import type { Logger } from "./logger.js";
 import { plainAddress, socketErrorText } from "./socket-errors.js";
-import { loadSockopt, requireSockopt, type SockoptAddon } from "./sockopt.js";
+import { BGP_TOS, loadSockopt, requireSockopt, type SockoptAddon } from "./sockopt.js";
 import { TimerSet } from "./timers.js";
 
 export interface PeerContext {
@@ -431,6 +431,7 @@ export class PeerSession {
 
   private applyOptions(addon: SockoptAddon | null, fd: number, outbound: boolean): void {
     if (!addon) return;
+    addon.setTos?.(fd, BGP_TOS);
     const ttl = this.sentTtl();
     if (ttl !== null) addon.setTtl(fd, ttl);
     if (this.peer.ttlSecurity > 0) addon.setMinTtl(fd, 256 - this.peer.ttlSecurity);

@@ -1,6 +1,6 @@
 /**
  * Loads the wren_sockopt native addon (native/wren_sockopt.c: TCP-MD5 (RFC 2385), TTL, GTSM
- * minimum TTL (RFC 5082), unconnected sockets) built by the package's install script. When it is
+ * minimum TTL (RFC 5082), TOS / traffic class, unconnected sockets) built by the package's install script. When it is
  * missing, peers that need it (password, ttlSecurity) are refused with ERR_SESSION_SOCKOPT_MISSING
  * instead of running without the protection they asked for.
  */
@@ -14,7 +14,12 @@ export interface SockoptAddon {
   setMd5Key(fd: number, address: string, key: string): void;
   setTtl(fd: number, ttl: number): void;
   setMinTtl(fd: number, ttl: number): void;
+  /** Older builds of the addon lack it. */
+  setTos?(fd: number, tos: number): void;
 }
+
+/** RFC 4271 does not say; BIRD and FRR send BGP as internetwork control (DSCP CS6). */
+export const BGP_TOS = 0xc0;
 
 const CANDIDATES = [
   // src/bgp/session/sockopt.ts (tests) and dist/bgp/session/sockopt.js (built)

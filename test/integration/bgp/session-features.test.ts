@@ -184,6 +184,57 @@ describe.skipIf(skip)(`session features${skip ? ` (skipped: ${skip})` : ""}`, ()
     },
   );
 
+  it.skipIf(!loadSockopt() || skipReason("tcpdump") !== undefined)(
+    `BGP packets leave marked DSCP CS6 (TOS 0xc0), like BIRD and FRR${loadSockopt() ? "" : " (skipped: the socket-option addon is not built)"}`,
+    async () => {
+      const frr = await startFrr(lab, "frr", frrConf("10.0.6.2"));
+      const dump = lab.exec(
+        "frr",
+        "timeout",
+        [
+          "20",
+          "tcpdump",
+          "-i",
+          "eth0",
+          "-n",
+          "-v",
+          "-c",
+          "4",
+          "tcp and src host 10.0.6.1 and port 179",
+        ],
+        { allowFailure: true },
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      const wren = await SpeakerProcess.start(
+        lab,
+        "wren",
+        speakerJson({
+          routerId: "10.0.6.1",
+          asNumber: 65001,
+          peers: [
+            {
+              name: "frr",
+              address: "10.0.6.2",
+              asNumber: 65002,
+              holdTime: 9,
+              keepaliveTime: 3,
+              connectRetryTime: 1,
+            },
+          ],
+        }),
+      );
+      try {
+        const { stdout } = await dump;
+        const headers = stdout.split("\n").filter((l) => /^\d/.test(l) && l.includes(" IP "));
+        expect(headers.length).toBeGreaterThanOrEqual(1);
+        for (const h of headers) expect(h).toContain("tos 0xc0");
+      } finally {
+        await wren.stop("withdraw");
+        await frr.stop();
+      }
+    },
+  );
+
   it("raw peer: bad marker, bad length and bad type get their NOTIFICATIONs, then a valid OPEN is accepted", async () => {
     const cfg = speakerJson({
       routerId: "10.0.7.1",

@@ -8,6 +8,7 @@
  *   - setTtl(fd, ttl)                TTL / hop limit of our packets (multihop, GTSM sends 255)
  *   - setMinTtl(fd, ttl)             RFC 5082 GTSM: drop packets arriving with a lower TTL
  *                                    (IP_MINTTL / IPV6_MINHOPCOUNT)
+ *   - setTos(fd, tos)                IP_TOS / IPV6_TCLASS (BGP goes out as DSCP CS6, 0xc0)
  * Errors are thrown as JS errors whose `code` is the errno name.
  */
 #define _GNU_SOURCE
@@ -165,6 +166,29 @@ static napi_value set_ttl_common(napi_env env, napi_callback_info info, int mini
   return NULL;
 }
 
+static napi_value set_tos(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd, tos;
+  if (get_args(env, info, 2, argv) < 0 || get_int(env, argv[0], &fd) < 0 ||
+      get_int(env, argv[1], &tos) < 0)
+    return NULL;
+  if (tos < 0 || tos > 255) {
+    napi_throw_range_error(env, "EINVAL", "TOS must be 0..255");
+    return NULL;
+  }
+  int fam = socket_family(fd);
+  if (fam < 0) return throw_errno(env, "getsockname", errno);
+  int v = tos;
+  if (fam == AF_INET6) {
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &v, sizeof v) < 0)
+      return throw_errno(env, "setsockopt(IPV6_TCLASS)", errno);
+    (void)setsockopt(fd, IPPROTO_IP, IP_TOS, &v, sizeof v);
+  } else if (setsockopt(fd, IPPROTO_IP, IP_TOS, &v, sizeof v) < 0) {
+    return throw_errno(env, "setsockopt(IP_TOS)", errno);
+  }
+  return NULL;
+}
+
 static napi_value set_ttl(napi_env env, napi_callback_info info) { return set_ttl_common(env, info, 0); }
 static napi_value set_min_ttl(napi_env env, napi_callback_info info) { return set_ttl_common(env, info, 1); }
 
@@ -174,6 +198,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"setMd5Key", NULL, set_md5_key, NULL, NULL, NULL, napi_default, NULL},
     {"setTtl", NULL, set_ttl, NULL, NULL, NULL, napi_default, NULL},
     {"setMinTtl", NULL, set_min_ttl, NULL, NULL, NULL, napi_default, NULL},
+    {"setTos", NULL, set_tos, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
