@@ -133,13 +133,15 @@ function buildExport(
   const nextHops = exportNextHops(target, pf, eff, local);
   if (nextHops === null) return null;
   let a: Mutable<PathAttributes> = { ...eff.attrs };
-  if (target.ebgp && !local) delete a.med;
+  // Fields are cleared by assigning undefined: `delete` would turn the object into a slow
+  // dictionary-mode one, and these objects are kept (interned) and read by the encoder.
+  if (target.ebgp && !local) a.med = undefined;
   if (actions !== null) a = applyActions(a, actions);
   if (target.ebgp) {
     a.asPath = prependAsns(a.asPath, [target.config.localAsNumber]);
-    delete a.localPref;
-    delete a.originatorId;
-    delete a.clusterList;
+    a.localPref = undefined;
+    a.originatorId = undefined;
+    a.clusterList = undefined;
   } else {
     if (a.localPref === undefined) a.localPref = DEFAULT_LOCAL_PREF;
     if (reflect) {
