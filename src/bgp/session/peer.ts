@@ -118,6 +118,8 @@ export interface PeerSessionStatus {
 export class PeerSession {
   private state: FsmState;
   private readonly conns = new Map<number, Connection>();
+  /** Connections the FSM closed whose sockets are still flushing (NOTIFICATION, FIN). */
+  private readonly closing = new Set<Connection>();
   private readonly timers: TimerSet;
   private pendingInbound: net.Socket | null = null;
   /** The message being handled, for deliverUpdate / deliverRouteRefresh. */
@@ -238,13 +240,16 @@ export class PeerSession {
   dispose(): void {
     this.timers.stopAll();
     for (const c of this.conns.values()) c.destroy();
+    for (const c of this.closing) c.destroy();
     this.conns.clear();
+    this.closing.clear();
   }
 
-  /** Resolves when every connection of this peer is gone (closed by us or the peer). */
+  /** Sockets of this peer still open, including those flushing after a close. */
   get connectionCount(): number {
     let n = 0;
     for (const c of this.conns.values()) if (!c.socket.destroyed) n++;
+    for (const c of this.closing) if (!c.socket.destroyed) n++;
     return n;
   }
 
@@ -301,7 +306,11 @@ export class PeerSession {
         this.conns.delete(a.connId);
         if (this.upConnId === a.connId) this.upConnId = null;
         if (conn.socket.connecting) conn.destroy();
-        else conn.close();
+        else {
+          conn.close();
+          this.closing.add(conn);
+          conn.socket.once("close", () => this.closing.delete(conn));
+        }
         return;
       }
       case "sendOpen":
