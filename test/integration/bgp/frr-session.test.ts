@@ -99,6 +99,15 @@ describe.skipIf(skip)(`wren speaker with FRR 8.4${skip ? ` (skipped: ${skip})` :
       expect(n.bgpState).toBe("Established");
       expect(n.remoteAs).toBe(65001);
       expect(n.nbrExternalLink).toBe(true);
+      const summary = (await frr.json("show bgp summary json")) as {
+        ipv4Unicast: { peers: Record<string, { state: string; remoteAs: number }> };
+        ipv6Unicast: { peers: Record<string, { state: string }> };
+      };
+      expect(summary.ipv4Unicast.peers["10.0.1.1"]).toMatchObject({
+        state: "Established",
+        remoteAs: 65001,
+      });
+      expect(summary.ipv6Unicast.peers["fd00:1::1"]).toMatchObject({ state: "Established" });
       const n6 = (
         (await frr.json("show bgp neighbors fd00:1::1 json")) as Record<
           string,
