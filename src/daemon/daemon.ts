@@ -54,6 +54,19 @@ export interface DaemonDeps {
   readonly checks?: { readonly privileges?: boolean; readonly bgpPort?: boolean };
   /** Readiness threshold (Calico: 30 s). */
   readonly readyThresholdMs?: number;
+  /** A stop step taking longer is abandoned (default 15 s). */
+  readonly stopStepDeadlineMs?: number;
+}
+
+/** A stop step (speaker, dataplane, ...) that takes longer is abandoned so the stop completes. */
+const STOP_STEP_DEADLINE_MS = 15_000;
+
+function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** How long the event-loop heartbeat may lag before /livez fails. */
@@ -401,9 +414,13 @@ export class Daemon {
     ];
     for (const [name, step] of steps) {
       try {
-        await step();
+        await withDeadline(
+          Promise.resolve(step()),
+          this.deps.stopStepDeadlineMs ?? STOP_STEP_DEADLINE_MS,
+          `stopping the ${name}`,
+        );
       } catch (err) {
-        this.log.error({ err, step: name }, `stopping the ${name} failed`);
+        this.log.error({ err, step: name }, `stopping the ${name} failed: ${errorMessage(err)}`);
       }
     }
     if (this.heartbeat) clearInterval(this.heartbeat);

@@ -139,6 +139,10 @@ export async function startControlServer(
       for (const line of lines) {
         queue = queue.then(async () => {
           const response = await answer(line, handlers, logger);
+          logger.debug(
+            { request: line.length > 200 ? `${line.slice(0, 200)}…` : line, ok: response.ok },
+            "control request",
+          );
           if (!socket.destroyed) socket.write(encodeLine(response));
         });
       }

@@ -272,6 +272,28 @@ describe("daemon with fake engines", () => {
     expect(b.created.speaker!.stops).toEqual(["withdraw"]);
   });
 
+  it("a stop step that hangs is abandoned so the stop completes", async () => {
+    const source = new FakeConfigSource(twoPeers());
+    const { engines, created } = fakeEngines(source);
+    const { logger, lines } = captureLogger();
+    const daemon = new Daemon(options(), {
+      engines,
+      logger,
+      checks: { privileges: false, bgpPort: false },
+      stopStepDeadlineMs: 50,
+    });
+    await daemon.start();
+    created.speaker!.stop = () => new Promise(() => {});
+    await daemon.stop("SIGTERM");
+    expect(created.dataplane!.stops).toEqual([{ keepRoutes: true }]);
+    expect(
+      lines.some((l) => String(l.msg).includes("stopping the speaker took longer than 0.05 s")),
+    ).toBe(true);
+    await expect(request("status", {}, { socket: options().controlSocket })).rejects.toThrow(
+      /not running/,
+    );
+  });
+
   it("SIGHUP re-reads the datastore", async () => {
     const { installSignalHandlers } = await import("../../../src/daemon/signals.js");
     const source = new FakeConfigSource(twoPeers());
