@@ -295,6 +295,7 @@ export class RibEngine {
     this.waiting?.delete(peer.name);
     peer.restartTimer?.cancel();
     peer.staleTimer?.cancel();
+    peer.refreshTimer?.cancel();
     for (const family of FAMILIES) {
       const pf = peer.families[family];
       pf.active = false;

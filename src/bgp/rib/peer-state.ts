@@ -107,6 +107,8 @@ export class PeerState implements PathSource {
   inFlight = 0;
   restartTimer: TimerHandle | null = null;
   staleTimer: TimerHandle | null = null;
+  /** Enhanced route refresh: BoRR received, EoRR awaited (RFC 7313 §4). */
+  refreshTimer: TimerHandle | null = null;
   maxPrefixWarned = false;
   /** Families whose import policy changed while a route refresh was requested. */
   sessionSerial = 0;

@@ -197,6 +197,7 @@ export class SessionLifecycle {
       for (const family of FAMILIES) {
         if (peer.families[family].adjIn.size > 0) jobs.push(walk("flush", family));
       }
+      this.cancel(peer, "refreshTimer");
       if (wasUp) core.log?.info({ peer: peer.name, reason }, "session down, routes withdrawn");
     }
     this.hooks.insertNext(peer, jobs);
@@ -316,7 +317,14 @@ export class SessionLifecycle {
       this.hooks.exportWork(peer);
     } else if (subtype === RouteRefreshSubtype.BEGINNING_OF_ROUTE_REFRESH && enhanced) {
       this.hooks.insertNext(peer, [walk("markRefresh", family)]);
+      // RFC 7313 §4: without EoRR in time, the paths not re-announced are purged anyway.
+      this.cancel(peer, "refreshTimer");
+      peer.refreshTimer = this.core.clock.setTimer(STALE_PATH_TIME * 1000, () => {
+        peer.refreshTimer = null;
+        this.hooks.enqueue(peer, walk("purgeRefresh", family));
+      });
     } else if (subtype === RouteRefreshSubtype.END_OF_ROUTE_REFRESH && enhanced) {
+      this.cancel(peer, "refreshTimer");
       this.hooks.insertNext(peer, [walk("purgeRefresh", family)]);
     }
   }
@@ -344,7 +352,7 @@ export class SessionLifecycle {
     }
   }
 
-  private cancel(peer: PeerState, which: "restartTimer" | "staleTimer"): void {
+  private cancel(peer: PeerState, which: "restartTimer" | "staleTimer" | "refreshTimer"): void {
     const t = peer[which];
     if (t !== null) {
       t.cancel();
