@@ -29,7 +29,7 @@ import type {
 import type { Family } from "../common/contracts/families.js";
 import { errorMessage } from "../common/errors.js";
 import { parseAddress } from "../common/ip/address.js";
-import { formatPrefix, type Prefix, prefixKey } from "../common/ip/prefix.js";
+import { formatPrefix, type Prefix } from "../common/ip/prefix.js";
 import { IPIP_DEVICE, planDevices } from "./devices.js";
 import { formatRoute } from "./format.js";
 import type { Kernel, KernelEvent, KernelOp } from "./kernel.js";
@@ -38,6 +38,7 @@ import {
   type KernelLink,
   type KernelNeighbour,
   type KernelRoute,
+  type RouteKey,
   routeKey,
 } from "./model.js";
 import { planNeighbours } from "./neighbours.js";
@@ -59,7 +60,7 @@ import {
   routeOwner,
 } from "./ownership.js";
 import { NexthopResolver, type Resolution } from "./resolver.js";
-import { decideRoute, routeMatches } from "./route-diff.js";
+import { type DecideContext, decideRoute, routeMatches } from "./route-diff.js";
 import {
   type BgpKernelRoute,
   bgpKernelRoute,
@@ -132,13 +133,10 @@ export interface DataplaneStatus {
   readonly counters: DataplaneCounters;
 }
 
-const SLICE = 4096;
+const SLICE = 2048;
+/** A pass touching at least this many route identities pauses route notifications. */
+const BULK_ROUTES = 2048;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-interface BgpDesired {
-  readonly route: KernelRoute;
-  readonly prefix: string;
-}
 
 export class NetlinkDataplaneAgent implements DataplaneAgent {
   private readonly kernel: Kernel;
@@ -155,36 +153,44 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   private readonly links = new Map<number, KernelLink>();
   private readonly linksByName = new Map<string, KernelLink>();
   private addresses: KernelAddress[] = [];
-  private readonly routes = new Map<string, KernelRoute>();
+  private readonly routes = new Map<RouteKey, KernelRoute>();
   private readonly neighbours = new Map<string, KernelNeighbour>();
 
   // Desired state.
-  private planRoutes = new Map<string, DesiredRoute>();
-  private readonly bgp = new Map<string, BgpRoute>();
-  private readonly bgpDesired = new Map<string, BgpDesired>();
-  private readonly bgpUnresolved = new Map<string, string>();
-  private readonly byNexthop = new Map<string, Set<string>>();
+  private planRoutes = new Map<RouteKey, DesiredRoute>();
+  /** BGP routes by the kernel identity they map to. */
+  private readonly bgp = new Map<RouteKey, BgpRoute>();
+  private readonly bgpDesired = new Map<RouteKey, KernelRoute>();
+  private readonly bgpUnresolved = new Map<RouteKey, string>();
+  private readonly byNexthop = new Map<string, Set<RouteKey>>();
   private readonly nhCache = new Map<string, Resolution>();
   private resolver = new NexthopResolver([]);
 
   // Work.
-  private readonly dirty = new Set<string>();
+  private dirty = new Set<RouteKey>();
   private allDirty = false;
   private needFullSync = true;
   private needPlanSync = false;
   private needResolve = false;
   private needNeighSync = false;
   private needBgpAll = false;
+  private needRouteCheck = false;
   private pendingBgp: BgpRouteBatch[] = [];
-  private readonly deferred = new Map<string, number>();
-  private readonly claimed = new Set<string>();
+  private readonly deferred = new Map<RouteKey, number>();
+  /** Identities wanted since start; only tracked until BGP has converged. */
+  private readonly claimed = new Set<RouteKey>();
   private converged: boolean;
   private readonly workloadSeen = new Map<string, number>();
   private readonly sysctlDone = new Map<string, number>();
   private tunl0Undeletable = false;
   private readonly deviceFailures = new Set<string>();
   private readonly problems = new Set<string>();
-  private readonly failures = new Map<string, { route: string; error: string }>();
+  private readonly failures = new Map<RouteKey, { route: string; error: string }>();
+  /** Notifications our own route changes will cause, by identity (swallowed when they come). */
+  private readonly echoes = new Map<
+    RouteKey,
+    { removed: boolean; protocol: number; count: number }
+  >();
 
   // Scheduling.
   private running: Promise<void> | null = null;
@@ -251,6 +257,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   bgpConverged(): void {
     if (this.converged) return;
     this.converged = true;
+    this.claimed.clear();
     this.convergeTimer?.cancel();
     this.convergeTimer = null;
     let stale = 0;
@@ -361,6 +368,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       this.needResolve ||
       this.needNeighSync ||
       this.needBgpAll ||
+      this.needRouteCheck ||
       this.pendingBgp.length > 0
     );
   }
@@ -424,6 +432,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     const t0 = this.clock.now();
     if (this.needFullSync) {
       this.needFullSync = false;
+      this.needRouteCheck = false;
       await this.fullDump();
       this.needPlanSync = true;
       this.needResolve = true;
@@ -431,6 +440,10 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       this.allDirty = true;
       this.deviceFailures.clear();
       this.sysctlDone.clear();
+    }
+    if (this.needRouteCheck) {
+      this.needRouteCheck = false;
+      await this.checkRoutes();
     }
     const plan = this.plan;
     if (plan === null || this.stopped) return;
@@ -477,6 +490,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     for (const l of links) this.setLink(l);
     this.addresses = [...a4, ...a6];
     this.routes.clear();
+    this.echoes.clear();
     let n = 0;
     for (const list of [r4, r6]) {
       for (const r of list) {
@@ -637,8 +651,12 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     this.planRoutes = next.routes;
   }
 
+  private nexthopKey(address: string, iface: string | undefined): string {
+    return iface === undefined || iface === "" ? address : `${address}%${iface}`;
+  }
+
   private resolveNexthop(family: Family, address: string, iface?: string): Resolution {
-    const cacheKey = `${address}%${iface ?? ""}`;
+    const cacheKey = this.nexthopKey(address, iface);
     const hit = this.nhCache.get(cacheKey);
     if (hit !== undefined) return hit;
     let res: Resolution;
@@ -659,21 +677,23 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   private async reresolveBgp(): Promise<void> {
     const old = new Map(this.nhCache);
     this.nhCache.clear();
-    const affected = new Set<string>();
-    for (const [cacheKey, prefixes] of this.byNexthop) {
-      const [address, iface] = cacheKey.split("%");
+    const affected = new Set<RouteKey>();
+    for (const [cacheKey, keys] of this.byNexthop) {
+      const pct = cacheKey.indexOf("%");
+      const address = pct < 0 ? cacheKey : cacheKey.slice(0, pct);
+      const iface = pct < 0 ? undefined : cacheKey.slice(pct + 1);
       const family: Family = address.includes(":") ? "ipv6" : "ipv4";
       const now = this.resolveNexthop(family, address, iface);
       const before = old.get(cacheKey);
       if (before === undefined || !sameResolution(before, now)) {
-        for (const p of prefixes) affected.add(p);
+        for (const k of keys) affected.add(k);
       }
     }
     const tunl = this.linksByName.get(IPIP_DEVICE);
     const tunlState = tunl ? `${tunl.index}/${isOperUp(tunl)}` : "none";
     if (tunlState !== this.lastTunl0State) {
       this.lastTunl0State = tunlState;
-      for (const p of this.bgp.keys()) affected.add(p);
+      for (const k of this.bgp.keys()) affected.add(k);
     }
     if (affected.size > 0) await this.recomputeBgp(affected);
   }
@@ -697,23 +717,29 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     this.needResolve = true;
   }
 
-  private async recomputeBgp(prefixes: Iterable<string>): Promise<void> {
+  private bgpContext() {
     const policy = this.policy;
-    if (policy === null) return;
-    const ctx = {
+    if (policy === null) return null;
+    return {
       policy,
       resolveNexthop: (f: Family, a: string, i?: string) => this.resolveNexthop(f, a, i),
       tunl0: this.linksByName.get(IPIP_DEVICE),
     };
+  }
+
+  private async recomputeBgp(keys: Iterable<RouteKey>): Promise<void> {
+    const ctx = this.bgpContext();
+    if (ctx === null) return;
     let n = 0;
-    for (const pk of [...prefixes]) {
-      const r = this.bgp.get(pk);
-      if (r !== undefined) this.setBgpDesired(pk, r, bgpKernelRoute(r, ctx));
+    for (const key of [...keys]) {
+      const r = this.bgp.get(key);
+      if (r !== undefined) this.setBgpDesired(key, r, bgpKernelRoute(r, ctx));
       if (++n % SLICE === 0) await yieldToLoop();
     }
   }
 
-  private bgpRouteKey(prefix: Prefix): string {
+  /** BGP routes live in the main table with the default metric: the key follows the prefix. */
+  private bgpRouteKey(prefix: Prefix): RouteKey {
     return routeKey({
       family: prefix.family,
       table: RT_TABLE_MAIN,
@@ -724,45 +750,44 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     });
   }
 
-  private setBgpDesired(pk: string, r: BgpRoute, k: BgpKernelRoute): void {
-    const key = this.bgpRouteKey(r.prefix);
+  private setBgpDesired(key: RouteKey, r: BgpRoute, k: BgpKernelRoute): void {
     const prev = this.bgpDesired.get(key);
     if (k.ok) {
-      this.bgpUnresolved.delete(pk);
-      if (prev === undefined || !routeMatches(k.route, prev.route)) {
-        this.bgpDesired.set(key, { route: k.route, prefix: pk });
+      if (this.bgpUnresolved.size > 0) this.bgpUnresolved.delete(key);
+      if (prev === undefined || !routeMatches(k.route, prev)) {
+        this.bgpDesired.set(key, k.route);
         this.dirty.add(key);
       }
-    } else {
-      if (!k.filtered) {
-        if (!this.bgpUnresolved.has(pk)) {
-          this.log.debug(
-            { prefix: formatPrefix(r.prefix), reason: k.reason },
-            "BGP route not installed",
-          );
-        }
-        this.bgpUnresolved.set(pk, k.reason);
-      } else this.bgpUnresolved.delete(pk);
-      if (prev !== undefined) {
-        this.bgpDesired.delete(key);
-        this.dirty.add(key);
+      return;
+    }
+    if (!k.filtered) {
+      if (!this.bgpUnresolved.has(key)) {
+        this.log.debug(
+          { prefix: formatPrefix(r.prefix), reason: k.reason },
+          "BGP route not installed",
+        );
       }
+      this.bgpUnresolved.set(key, k.reason);
+    } else this.bgpUnresolved.delete(key);
+    if (prev !== undefined) {
+      this.bgpDesired.delete(key);
+      this.dirty.add(key);
     }
   }
 
-  private indexNexthops(pk: string, r: BgpRoute | undefined, add: boolean): void {
+  private indexNexthops(key: RouteKey, r: BgpRoute | undefined, add: boolean): void {
     if (r === undefined) return;
     for (const nh of r.nexthops) {
-      const k = `${nh.address}%${nh.interface ?? ""}`;
+      const k = this.nexthopKey(nh.address, nh.interface);
       let set = this.byNexthop.get(k);
       if (add) {
         if (set === undefined) {
           set = new Set();
           this.byNexthop.set(k, set);
         }
-        set.add(pk);
+        set.add(key);
       } else if (set !== undefined) {
-        set.delete(pk);
+        set.delete(key);
         if (set.size === 0) this.byNexthop.delete(k);
       }
     }
@@ -771,29 +796,24 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   private async takeBgpBatches(): Promise<void> {
     const batches = this.pendingBgp;
     this.pendingBgp = [];
-    const policy = this.policy;
-    const ctx = policy && {
-      policy,
-      resolveNexthop: (f: Family, a: string, i?: string) => this.resolveNexthop(f, a, i),
-      tunl0: this.linksByName.get(IPIP_DEVICE),
-    };
+    const ctx = this.bgpContext();
     let n = 0;
     for (const batch of batches) {
       for (const prefix of batch.withdrawals) {
-        const pk = prefixKey(prefix);
-        this.indexNexthops(pk, this.bgp.get(pk), false);
-        this.bgp.delete(pk);
-        this.bgpUnresolved.delete(pk);
         const key = this.bgpRouteKey(prefix);
+        this.indexNexthops(key, this.bgp.get(key), false);
+        this.bgp.delete(key);
+        this.bgpUnresolved.delete(key);
         if (this.bgpDesired.delete(key)) this.dirty.add(key);
         if (++n % SLICE === 0) await yieldToLoop();
       }
       for (const r of batch.upserts) {
-        const pk = prefixKey(r.prefix);
-        this.indexNexthops(pk, this.bgp.get(pk), false);
-        this.bgp.set(pk, r);
-        this.indexNexthops(pk, r, true);
-        if (ctx) this.setBgpDesired(pk, r, bgpKernelRoute(r, ctx));
+        const key = this.bgpRouteKey(r.prefix);
+        const prev = this.bgp.get(key);
+        if (prev !== undefined) this.indexNexthops(key, prev, false);
+        this.bgp.set(key, r);
+        this.indexNexthops(key, r, true);
+        if (ctx) this.setBgpDesired(key, r, bgpKernelRoute(r, ctx));
         if (++n % SLICE === 0) await yieldToLoop();
       }
     }
@@ -803,11 +823,13 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   // Routes
 
   private owner(r: KernelRoute): OwnerClass | null {
-    return routeOwner(r, (i) => this.links.get(i)?.name, this.rules);
+    return routeOwner(r, this.linkNameOf, this.rules);
   }
 
+  private readonly linkNameOf = (i: number) => this.links.get(i)?.name;
+
   private describe(r: KernelRoute): string {
-    return formatRoute(r, (i) => this.links.get(i)?.name);
+    return formatRoute(r, this.linkNameOf);
   }
 
   private ownedCount(): number {
@@ -816,8 +838,12 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     return n;
   }
 
-  private wanted(key: string): KernelRoute | undefined {
-    return this.planRoutes.get(key)?.route ?? this.bgpDesired.get(key)?.route;
+  private wanted(key: RouteKey): KernelRoute | undefined {
+    if (this.planRoutes.size > 0) {
+      const p = this.planRoutes.get(key);
+      if (p !== undefined) return p.route;
+    }
+    return this.bgpDesired.get(key);
   }
 
   private workloadGraceEnd(r: KernelRoute): number {
@@ -828,38 +854,73 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     return seen === undefined ? 0 : seen + this.plan.workloadGracePeriod * 1000;
   }
 
+  /**
+   * Diffs the dirty identities (or all of them) and sends the changes. Changes go out in chunks
+   * while the next chunk is being computed, so the kernel works while this thread diffs.
+   */
   private async syncRoutes(): Promise<void> {
-    let keys: Iterable<string>;
+    let keys: Set<RouteKey>;
     if (this.allDirty) {
       this.allDirty = false;
-      const all = new Set<string>(this.planRoutes.keys());
+      const all = new Set<RouteKey>(this.planRoutes.keys());
       for (const k of this.bgpDesired.keys()) all.add(k);
       for (const [k, r] of this.routes) if (this.owner(r) !== null) all.add(k);
       for (const k of this.dirty) all.add(k);
       keys = all;
+      this.dirty.clear();
     } else {
-      keys = [...this.dirty];
+      keys = this.dirty;
+      this.dirty = new Set();
     }
-    this.dirty.clear();
-    const now = this.clock.now();
-    const ops: KernelOp[] = [];
-    const opKeys: string[] = [];
+    const ctx: DecideContext = {
+      now: this.clock.now(),
+      owner: (r) => this.owner(r),
+      workloadGraceEnd: (r) => this.workloadGraceEnd(r),
+      converged: this.converged,
+      claimed: false,
+    };
+    // Bulk: many identities at once (a full table, a peer gone). Their notifications would cost
+    // as much as the changes, so route notifications are paused and the table checked after.
+    const bulk = keys.size >= BULK_ROUTES;
+    if (bulk) await this.kernel.watchRoutes(false);
+    try {
+      await this.diffAndApply(keys, ctx, !bulk);
+    } finally {
+      if (bulk) {
+        await this.kernel.watchRoutes(true);
+        this.needRouteCheck = true;
+      }
+    }
+  }
+
+  private async diffAndApply(
+    keys: Set<RouteKey>,
+    ctx: DecideContext,
+    echoes: boolean,
+  ): Promise<void> {
+    const inFlight: Promise<void>[] = [];
+    let ops: KernelOp[] = [];
+    let opKeys: RouteKey[] = [];
+    const flush = async (force: boolean) => {
+      if (ops.length > 0) {
+        inFlight.push(this.applyRouteOps(ops, opKeys, echoes));
+        ops = [];
+        opKeys = [];
+      }
+      while (inFlight.length > (force ? 0 : 1)) await inFlight.shift();
+    };
     let n = 0;
     for (const key of keys) {
       const want = this.wanted(key);
-      if (want !== undefined) this.claimed.add(key);
-      const have = this.routes.get(key);
-      const action = decideRoute(want, have, {
-        now,
-        owner: (r) => this.owner(r),
-        workloadGraceEnd: (r) => this.workloadGraceEnd(r),
-        converged: this.converged,
-        claimed: this.claimed.has(key),
-      });
-      if (action.kind !== "defer") this.deferred.delete(key);
+      if (!this.converged) {
+        if (want !== undefined) this.claimed.add(key);
+        ctx.claimed = this.claimed.has(key);
+      }
+      const action = decideRoute(want, this.routes.get(key), ctx);
+      if (action.kind !== "defer" && this.deferred.size > 0) this.deferred.delete(key);
       switch (action.kind) {
         case "none":
-          this.failures.delete(key);
+          if (this.failures.size > 0) this.failures.delete(key);
           break;
         case "add":
           ops.push({ kind: "route-add", route: action.route });
@@ -880,31 +941,136 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
           this.deferred.set(key, action.until);
           break;
       }
-      if (++n % SLICE === 0) await yieldToLoop();
+      if (++n % SLICE === 0) {
+        if (ops.length >= SLICE) await flush(false);
+        else await yieldToLoop();
+      }
     }
     this.armDeferTimer();
-    if (ops.length === 0) return;
-    const results = await this.kernel.apply(ops);
+    await flush(true);
+  }
+
+  /**
+   * A route seen in the kernel (notification or check dump) that is not the echo of our own
+   * change: update the view and mark what needs a repair. Returns true when something does.
+   */
+  private observeRoute(key: RouteKey, r: KernelRoute, removed: boolean): boolean {
+    let drift = false;
+    if (removed) {
+      const cur = this.routes.get(key);
+      if (cur !== undefined && cur.protocol === r.protocol) this.routes.delete(key);
+    } else this.routes.set(key, r);
+    const want = this.wanted(key);
+    if (want !== undefined) {
+      if (removed || !routeMatches(want, r)) {
+        this.dirty.add(key);
+        drift = true;
+      }
+    } else if (!removed && this.owner(r) !== null) {
+      this.dirty.add(key);
+      drift = true;
+    }
+    if (r.protocol !== RTPROT_BIRD || this.planRoutes.get(key)?.source === "bird-static") {
+      this.needResolve = true;
+      drift = true;
+    }
+    return drift;
+  }
+
+  /**
+   * After a bulk change made without route notifications: re-read the table and take in what
+   * changed meanwhile. Entries whose identity and protocol match the view are taken as they are
+   * (decoding 100k routes would cost as much as the notifications we avoided).
+   */
+  private async checkRoutes(): Promise<void> {
+    const [v4, v6] = await Promise.all([
+      this.kernel.dumpRouteIdentities("ipv4"),
+      this.kernel.dumpRouteIdentities("ipv6"),
+    ]);
+    const seen = new Set<RouteKey>();
+    let n = 0;
+    let changed = 0;
+    for (const list of [v4, v6]) {
+      for (const e of list) {
+        if (e.table !== RT_TABLE_MAIN) continue;
+        seen.add(e.key);
+        const cur = this.routes.get(e.key);
+        if (cur === undefined || cur.protocol !== e.protocol) {
+          this.observeRoute(e.key, e.route, false);
+          changed++;
+        }
+        if (++n % SLICE === 0) await yieldToLoop();
+      }
+    }
+    for (const [key, r] of this.routes) {
+      if (seen.has(key)) continue;
+      this.observeRoute(key, r, true);
+      changed++;
+    }
+    if (changed > 0) this.log.debug({ changed }, "route check after a bulk change found changes");
+  }
+
+  private expectEcho(key: RouteKey, removed: boolean, protocol: number, delta: number): void {
+    const e = this.echoes.get(key);
+    if (e === undefined) {
+      if (delta > 0) this.echoes.set(key, { removed, protocol, count: delta });
+      return;
+    }
+    if (e.removed !== removed || e.protocol !== protocol) {
+      if (delta > 0) this.echoes.set(key, { removed, protocol, count: delta });
+      return;
+    }
+    e.count += delta;
+    if (e.count <= 0) this.echoes.delete(key);
+  }
+
+  private async applyRouteOps(ops: KernelOp[], keys: RouteKey[], echoes: boolean): Promise<void> {
+    if (echoes) {
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i];
+        if (op.kind === "route-add" || op.kind === "route-replace" || op.kind === "route-del") {
+          this.expectEcho(keys[i], op.kind === "route-del", op.route.protocol, 1);
+        }
+      }
+    }
+    let results: number[];
+    try {
+      results = await this.kernel.apply(ops);
+    } catch (err) {
+      for (let i = 0; echoes && i < ops.length; i++) {
+        const op = ops[i];
+        if (op.kind === "route-add" || op.kind === "route-replace" || op.kind === "route-del") {
+          this.expectEcho(keys[i], op.kind === "route-del", op.route.protocol, -1);
+        }
+      }
+      throw err;
+    }
+    let resolutionInputs = false;
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
       if (op.kind !== "route-add" && op.kind !== "route-replace" && op.kind !== "route-del")
         continue;
-      const key = opKeys[i];
+      const key = keys[i];
       const errno = results[i];
       if (errno === 0 || (op.kind === "route-del" && (errno === ESRCH || errno === ENOENT))) {
+        if (errno !== 0 && echoes) this.expectEcho(key, true, op.route.protocol, -1);
         if (op.kind === "route-del") this.routes.delete(key);
         else this.routes.set(key, op.route);
         this.routeOps++;
-        this.failures.delete(key);
+        if (this.failures.size > 0) this.failures.delete(key);
+        if (op.route.protocol !== RTPROT_BIRD) resolutionInputs = true;
       } else {
+        if (echoes) this.expectEcho(key, op.kind === "route-del", op.route.protocol, -1);
         this.routeErrors++;
         this.fail(key, op.route, `${op.kind.slice(6)} failed: ${errnoName(errno)}`);
         if (errno === EEXIST) this.dirty.add(key); // our view was stale: the notification will tell
       }
     }
+    // Our own non-BGP routes (statics, workloads, VXLAN) are next-hop resolution inputs too.
+    if (resolutionInputs) this.needResolve = true;
   }
 
-  private fail(key: string, route: KernelRoute, error: string): void {
+  private fail(key: RouteKey, route: KernelRoute, error: string): void {
     const text = this.describe(route);
     const prev = this.failures.get(key);
     if (prev === undefined || prev.error !== error) {
@@ -942,27 +1108,18 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     for (const e of events) {
       switch (e.kind) {
         case "route": {
-          const r = e.route;
-          if (r.table !== RT_TABLE_MAIN) break;
-          const key = routeKey(r);
-          if (e.removed) {
-            const cur = this.routes.get(key);
-            if (cur !== undefined && cur.protocol === r.protocol) this.routes.delete(key);
-          } else this.routes.set(key, r);
-          const want = this.wanted(key);
-          if (want !== undefined) {
-            if (e.removed || !routeMatches(want, r)) {
-              this.dirty.add(key);
-              drift = true;
-            }
-          } else if (!e.removed && this.owner(r) !== null) {
-            this.dirty.add(key);
-            drift = true;
+          if (e.table !== RT_TABLE_MAIN) break;
+          // The echo of one of our own changes: the view already has it.
+          const expected = this.echoes.get(e.key);
+          if (
+            expected !== undefined &&
+            expected.removed === e.removed &&
+            expected.protocol === e.protocol
+          ) {
+            if (--expected.count === 0) this.echoes.delete(e.key);
+            break;
           }
-          if (r.protocol !== RTPROT_BIRD || this.planRoutes.get(key)?.source === "bird-static") {
-            this.needResolve = true;
-            drift = true;
-          }
+          if (this.observeRoute(e.key, e.route, e.removed)) drift = true;
           break;
         }
         case "link": {

@@ -5,7 +5,7 @@
  * kernel is reached.
  */
 import type { Family } from "../common/contracts/families.js";
-import type { KernelAddress, KernelLink, KernelNeighbour, KernelRoute } from "./model.js";
+import type { KernelAddress, KernelLink, KernelNeighbour, KernelRoute, RouteKey } from "./model.js";
 import type { LinkChange, VxlanLinkSpec } from "./netlink/link-codec.js";
 
 export type KernelOp =
@@ -44,8 +44,18 @@ export type KernelOp =
       readonly dst: Uint8Array | null;
     };
 
+/** A route notification; `route` is decoded on first access (most are echoes of our own). */
+export interface RouteEvent {
+  readonly kind: "route";
+  readonly removed: boolean;
+  readonly key: RouteKey;
+  readonly table: number;
+  readonly protocol: number;
+  readonly route: KernelRoute;
+}
+
 export type KernelEvent =
-  | { readonly kind: "route"; readonly removed: boolean; readonly route: KernelRoute }
+  | RouteEvent
   | { readonly kind: "link"; readonly removed: boolean; readonly link: KernelLink }
   | { readonly kind: "address"; readonly removed: boolean; readonly address: KernelAddress }
   | { readonly kind: "neighbour"; readonly removed: boolean; readonly neighbour: KernelNeighbour };
@@ -55,6 +65,13 @@ export interface Kernel {
   dumpLinks(): Promise<KernelLink[]>;
   dumpAddresses(family: Family): Promise<KernelAddress[]>;
   dumpNeighbours(family: "ipv4" | "ipv6" | "bridge"): Promise<KernelNeighbour[]>;
+  /** A route dump decoded lazily: identity and protocol at once, the route when read. */
+  dumpRouteIdentities(family: Family): Promise<RouteEvent[]>;
+  /**
+   * Stops (false) or restarts (true) route notifications, around bulk changes whose echo would
+   * cost as much as the changes; the caller re-checks the table afterwards.
+   */
+  watchRoutes(on: boolean): Promise<void>;
   /** Sends all ops pipelined (bounded in flight); resolves with one errno per op, 0 = done. */
   apply(ops: readonly KernelOp[]): Promise<number[]>;
   /** Kernel notifications, in arrival order, delivered in bulk. */

@@ -88,7 +88,42 @@ export function addressLength(family: Family): number {
   return family === "ipv4" ? 4 : 16;
 }
 
-/** Map key of a route's kernel identity (not for display). */
+/**
+ * Map key of a route's kernel identity (not for display). The common case — an IPv4 route of the
+ * main table with TOS 0 and metric 0 — gets a number, which makes maps of 100k routes much
+ * cheaper than string keys: up to /24 a small integer (length << 24 | top 24 address bits, the
+ * host bits being zero), longer prefixes length × 2^32 + address. Every other route a string.
+ */
+export type RouteKey = number | string;
+
+export function routeKeyOf(
+  family: Family,
+  table: number,
+  dst: Uint8Array,
+  dstOff: number,
+  dstLen: number,
+  tos: number,
+  priority: number,
+): RouteKey {
+  if (family === "ipv4" && table === 254 && tos === 0 && priority === 0) {
+    const top = (dst[dstOff] << 16) | (dst[dstOff + 1] << 8) | dst[dstOff + 2];
+    if (dstLen <= 24) return (dstLen << 24) | top;
+    return dstLen * 4294967296 + top * 256 + dst[dstOff + 3];
+  }
+  let s = String.fromCharCode(
+    family === "ipv4" ? 4 : 6,
+    table & 0xffff,
+    table >>> 16,
+    tos,
+    priority & 0xffff,
+    priority >>> 16,
+    dstLen,
+  );
+  const n = (dstLen + 7) >> 3;
+  for (let i = 0; i < n; i++) s += String.fromCharCode(dst[dstOff + i]);
+  return s;
+}
+
 export function routeKey(r: {
   readonly family: Family;
   readonly table: number;
@@ -96,19 +131,8 @@ export function routeKey(r: {
   readonly dstLen: number;
   readonly tos: number;
   readonly priority: number;
-}): string {
-  let s = String.fromCharCode(
-    r.family === "ipv4" ? 4 : 6,
-    r.table & 0xffff,
-    r.table >>> 16,
-    r.tos,
-    r.priority & 0xffff,
-    r.priority >>> 16,
-    r.dstLen,
-  );
-  const n = (r.dstLen + 7) >> 3;
-  for (let i = 0; i < n; i++) s += String.fromCharCode(r.dst[i]);
-  return s;
+}): RouteKey {
+  return routeKeyOf(r.family, r.table, r.dst, 0, r.dstLen, r.tos, r.priority);
 }
 
 export function bytesEqual(a: Uint8Array | null, b: Uint8Array | null): boolean {

@@ -69,8 +69,8 @@ export interface DecideContext {
   readonly workloadGraceEnd: (r: KernelRoute) => number;
   /** BGP has re-converged (or this was not a restart). */
   readonly converged: boolean;
-  /** The identity was wanted at some point since the agent started. */
-  readonly claimed: boolean;
+  /** The identity was wanted at some point since the agent started (set per identity). */
+  claimed: boolean;
 }
 
 export function decideRoute(

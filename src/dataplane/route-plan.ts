@@ -30,7 +30,7 @@ import {
   prefixContains,
   prefixContainsAddress,
 } from "../common/ip/prefix.js";
-import type { KernelLink, KernelNexthop, KernelRoute } from "./model.js";
+import type { KernelLink, KernelNexthop, KernelRoute, RouteKey } from "./model.js";
 import {
   IF_OPER_UNKNOWN,
   IF_OPER_UP,
@@ -119,11 +119,11 @@ export function makeRoute(
 export interface PlanRouteContext {
   readonly linkByName: (name: string) => KernelLink | undefined;
   readonly resolve: (family: Family, addr: Uint8Array) => Resolution;
-  readonly routeKey: (r: KernelRoute) => string;
+  readonly routeKey: (r: KernelRoute) => RouteKey;
 }
 
 export interface PlanRoutes {
-  readonly routes: Map<string, DesiredRoute>;
+  readonly routes: Map<RouteKey, DesiredRoute>;
   /** Entries that could not become routes (bad CIDR, unresolved gateway, missing device). */
   readonly problems: string[];
 }
@@ -138,7 +138,7 @@ function hostPrefix(text: string): Prefix | null {
 }
 
 export function computePlanRoutes(plan: DesiredDataplane, ctx: PlanRouteContext): PlanRoutes {
-  const routes = new Map<string, DesiredRoute>();
+  const routes = new Map<RouteKey, DesiredRoute>();
   const problems: string[] = [];
   const put = (d: DesiredRoute) => {
     const key = ctx.routeKey(d.route);
@@ -285,23 +285,45 @@ export type BgpKernelRoute =
   | { readonly ok: true; readonly route: KernelRoute }
   | { readonly ok: false; readonly reason: string; readonly filtered: boolean };
 
+const nexthopBytes = new Map<string, Uint8Array | null>();
+
+/** Parses a next-hop address, memoised (a table of 100k routes has a handful of next hops). */
+function parseNexthop(text: string): Uint8Array | null {
+  let b = nexthopBytes.get(text);
+  if (b === undefined) {
+    if (nexthopBytes.size > 10_000) nexthopBytes.clear();
+    b = parseAddress(text);
+    nexthopBytes.set(text, b);
+  }
+  return b;
+}
+
 /** The kernel route for one BGP best route / ECMP set, or why there is none. */
 export function bgpKernelRoute(r: BgpRoute, ctx: BgpRouteContext): BgpKernelRoute {
   const { policy } = ctx;
-  for (const c of policy.reject) {
-    if (prefixContains(c, r.prefix))
+  for (let i = 0; i < policy.reject.length; i++) {
+    if (prefixContains(policy.reject[i], r.prefix)) {
       return { ok: false, reason: "rejected (service CIDR)", filtered: true };
+    }
   }
-  const pool = policy.pools.find((p) => prefixContains(p.prefix, r.prefix));
+  let pool: CompiledKernelPolicy["pools"][number] | undefined;
+  for (let i = 0; i < policy.pools.length; i++) {
+    if (prefixContains(policy.pools[i].prefix, r.prefix)) {
+      pool = policy.pools[i];
+      break;
+    }
+  }
   if (pool?.encap === "vxlan") {
     return { ok: false, reason: "VXLAN pool: routes come from the VXLAN peers", filtered: true };
   }
-  const hops: KernelNexthop[] = [];
-  const reasons: string[] = [];
+  let hops: KernelNexthop[] | readonly KernelNexthop[] | null = null;
+  let owned = false;
+  let reasons: string[] | null = null;
   for (const nh of r.nexthops) {
-    const addr = parseAddress(nh.address);
+    const addr = parseNexthop(nh.address);
+    let more: readonly KernelNexthop[];
     if (addr === null || (addr.length === 4) !== (r.prefix.family === "ipv4")) {
-      reasons.push(`${nh.address}: not a ${r.prefix.family} next hop`);
+      (reasons ??= []).push(`${nh.address}: not a ${r.prefix.family} next hop`);
       continue;
     }
     const tunnel =
@@ -310,21 +332,30 @@ export function bgpKernelRoute(r: BgpRoute, ctx: BgpRouteContext): BgpKernelRout
       !(pool.crossSubnet && policy.nodeSubnets.some((s) => prefixContainsAddress(s, addr)));
     if (tunnel) {
       if (ctx.tunl0 === undefined || !isOperUp(ctx.tunl0)) {
-        reasons.push(`${nh.address}: tunl0 is missing or down`);
+        (reasons ??= []).push(`${nh.address}: tunl0 is missing or down`);
         continue;
       }
-      addHop(hops, { gateway: addr, ifindex: ctx.tunl0.index, flags: RTNH_F_ONLINK, weight: 1 });
+      more = [{ gateway: addr, ifindex: ctx.tunl0.index, flags: RTNH_F_ONLINK, weight: 1 }];
+    } else {
+      const res = ctx.resolveNexthop(r.prefix.family, nh.address, nh.interface);
+      if (!res.ok) {
+        (reasons ??= []).push(`${nh.address}: ${res.reason}`);
+        continue;
+      }
+      more = res.hops;
+    }
+    if (hops === null) {
+      hops = more; // shared with the resolution cache until a second path comes
       continue;
     }
-    const res = ctx.resolveNexthop(r.prefix.family, nh.address, nh.interface);
-    if (!res.ok) {
-      reasons.push(`${nh.address}: ${res.reason}`);
-      continue;
+    if (!owned) {
+      hops = [...hops];
+      owned = true;
     }
-    for (const h of res.hops) addHop(hops, h);
+    for (const h of more) addHop(hops as KernelNexthop[], h);
   }
-  if (hops.length === 0) {
-    return { ok: false, reason: reasons.join("; ") || "no next hop", filtered: false };
+  if (hops === null || hops.length === 0) {
+    return { ok: false, reason: reasons?.join("; ") || "no next hop", filtered: false };
   }
   return { ok: true, route: makeRoute(r.prefix, { protocol: RTPROT_BIRD, nexthops: hops }) };
 }

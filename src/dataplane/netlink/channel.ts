@@ -33,6 +33,8 @@ export class NetlinkChannelError extends WrenError {
 export interface ChannelOptions {
   /** Multicast groups for the event socket (none: no events thread). */
   readonly groups: readonly number[];
+  /** Which of them carry route notifications (see `watchRoutes`). */
+  readonly routeGroups: readonly number[];
   readonly recvBufferSize: number;
 }
 
@@ -94,6 +96,21 @@ export class NetlinkChannel {
           resolve({ worker, rcvbuf: m.rcvbuf });
         } else this.onMessage(m);
       });
+    });
+  }
+
+  private routesAck: ((on: boolean) => void)[] = [];
+
+  /**
+   * Leaves (false) or joins again (true) the route notification groups. Resolves once the
+   * events thread has done it: notifications queued before stay deliverable.
+   */
+  watchRoutes(on: boolean): Promise<void> {
+    const worker = this.events;
+    if (worker === null) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.routesAck.push(() => resolve());
+      worker.postMessage({ t: "routes", on } satisfies ToWorker);
     });
   }
 
@@ -191,6 +208,9 @@ export class NetlinkChannel {
       }
       case "error":
         this.errorHandler?.(m.message);
+        break;
+      case "routes-ack":
+        this.routesAck.shift()?.(m.on);
         break;
     }
   }

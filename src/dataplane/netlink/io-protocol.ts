@@ -15,6 +15,8 @@ export const SHARED_SLOTS = 5;
 export interface IoWorkerOptions {
   readonly role: "requests" | "events";
   readonly groups: readonly number[];
+  /** The route groups among `groups` (left and joined again around bulk changes). */
+  readonly routeGroups: readonly number[];
   readonly recvBufferSize: number;
   readonly shared: Int32Array;
 }
@@ -28,10 +30,13 @@ export type ToWorker =
       dump: boolean;
       routeOps: number;
     }
-  | { t: "close" };
+  | { t: "close" }
+  /** Events thread: join (on) or leave (off) the IPv4/IPv6 route groups. */
+  | { t: "routes"; on: boolean };
 
 export type FromWorker =
   | { t: "ready"; rcvbuf: number }
   | { t: "rx"; id: number; chunks: ArrayBuffer[]; error?: string }
   | { t: "ev"; chunks: ArrayBuffer[] }
-  | { t: "error"; message: string };
+  | { t: "error"; message: string }
+  | { t: "routes-ack"; on: boolean };

@@ -106,7 +106,21 @@ function runEvents(port: NonNullable<typeof parentPort>, options: IoWorkerOption
   ev.on("error", (err: Error) => {
     port.postMessage({ t: "error", message: `event socket: ${err.message}` } satisfies FromWorker);
   });
+  const routeGroups = options.groups.filter((g) => options.routeGroups.includes(g));
+  let routesOn = true;
   port.on("message", (m: ToWorker) => {
+    if (m.t === "routes") {
+      if (m.on !== routesOn) {
+        for (const g of routeGroups) {
+          if (m.on) ev.addMembership(g);
+          else ev.dropMembership(g);
+        }
+        routesOn = m.on;
+        Atomics.store(shared, SHARED_PACING, m.on && routeGroups.length > 0 ? 1 : 0);
+      }
+      port.postMessage({ t: "routes-ack", on: m.on } satisfies FromWorker);
+      return;
+    }
     if (m.t !== "close") return;
     closed = true;
     ev.close();
@@ -115,7 +129,7 @@ function runEvents(port: NonNullable<typeof parentPort>, options: IoWorkerOption
   });
   const rcvbuf = ev.getRecvBufferSize();
   Atomics.store(shared, SHARED_EVENT_RCVBUF, rcvbuf);
-  Atomics.store(shared, SHARED_PACING, options.groups.length > 0 ? 1 : 0);
+  Atomics.store(shared, SHARED_PACING, routeGroups.length > 0 ? 1 : 0);
   port.postMessage({ t: "ready", rcvbuf } satisfies FromWorker);
 }
 
@@ -135,7 +149,9 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
 
   const finish = (tx: Tx, error?: string) => {
     current = null;
-    if (!tx.dump) echoesExpected += Math.max(0, tx.routeOps - tx.routeErrors);
+    if (!tx.dump && Atomics.load(shared, SHARED_PACING) === 1) {
+      echoesExpected += Math.max(0, tx.routeOps - tx.routeErrors);
+    }
     const chunks = tx.replies.length > 0 ? [ownedCopy(tx.replies)] : [];
     const out: FromWorker = error
       ? { t: "rx", id: tx.id, chunks, error }
@@ -184,7 +200,9 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
   function pump(): void {
     if (current !== null || closed || queue.length === 0) return;
     const next = queue[0];
-    if (!next.dump && Atomics.load(shared, SHARED_PACING) === 1) {
+    if (Atomics.load(shared, SHARED_PACING) === 0)
+      echoesExpected = Atomics.load(shared, SHARED_ECHOES_SEEN);
+    else if (!next.dump) {
       const seen = Atomics.load(shared, SHARED_ECHOES_SEEN);
       const now = performance.now();
       if (seen !== lastSeen) {
@@ -213,6 +231,7 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
   }
 
   port.on("message", (m: ToWorker) => {
+    if (m.t === "routes") return;
     if (m.t === "close") {
       closed = true;
       if (gateTimer !== null) clearTimeout(gateTimer);

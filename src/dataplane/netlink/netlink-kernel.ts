@@ -8,8 +8,14 @@
  * is never held for long.
  */
 import type { Family } from "../../common/contracts/families.js";
-import type { Kernel, KernelEvent, KernelOp } from "../kernel.js";
-import type { KernelAddress, KernelLink, KernelNeighbour, KernelRoute } from "../model.js";
+import type { Kernel, KernelEvent, KernelOp, RouteEvent } from "../kernel.js";
+import type {
+  KernelAddress,
+  KernelLink,
+  KernelNeighbour,
+  KernelRoute,
+  RouteKey,
+} from "../model.js";
 import {
   decodeAddress,
   encodeAddressDump,
@@ -57,7 +63,13 @@ import {
   encodeSetNeighbour,
 } from "./neigh-codec.js";
 import { decodeError, forEachMessage, type NlHeader, readU16, readU32 } from "./reader.js";
-import { decodeRoute, encodeDelRoute, encodeNewRoute, encodeRouteDump } from "./route-codec.js";
+import {
+  decodeRoute,
+  encodeDelRoute,
+  encodeNewRoute,
+  encodeRouteDump,
+  peekRouteKey,
+} from "./route-codec.js";
 import { NlWriter } from "./writer.js";
 
 export interface NetlinkKernelOptions {
@@ -96,6 +108,7 @@ export class NetlinkKernel implements Kernel {
         RTNLGRP_IPV6_IFADDR,
         RTNLGRP_IPV6_ROUTE,
       ],
+      routeGroups: [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE],
       recvBufferSize: options.recvBufferSize ?? 4 << 20,
     });
     return k;
@@ -154,6 +167,24 @@ export class NetlinkKernel implements Kernel {
       }
     }
     return out;
+  }
+
+  watchRoutes(on: boolean): Promise<void> {
+    return this.channel.watchRoutes(on);
+  }
+
+  /** A route dump whose entries are decoded only when read (see `RouteEvent`). */
+  dumpRouteIdentities(family: Family): Promise<RouteEvent[]> {
+    return this.dump(
+      (w, s) => encodeRouteDump(w, family, s),
+      RTM_NEWROUTE,
+      (buf, h) => {
+        const id = peekRouteKey(buf, h);
+        return id === null
+          ? null
+          : new LazyRouteEvent(false, id.key, id.table, id.protocol, buf, h);
+      },
+    );
   }
 
   dumpRoutes(family: Family): Promise<KernelRoute[]> {
@@ -226,8 +257,9 @@ export class NetlinkKernel implements Kernel {
         switch (h.type) {
           case RTM_NEWROUTE:
           case RTM_DELROUTE: {
-            const route = decodeRoute(buf, h);
-            if (route !== null) events.push({ kind: "route", removed, route });
+            const id = peekRouteKey(buf, h);
+            if (id !== null)
+              events.push(new LazyRouteEvent(removed, id.key, id.table, id.protocol, buf, h));
             break;
           }
           case RTM_NEWLINK:
@@ -252,6 +284,23 @@ export class NetlinkKernel implements Kernel {
       });
     }
     if (events.length > 0) handler(events);
+  }
+}
+
+class LazyRouteEvent implements RouteEvent {
+  readonly kind = "route";
+  private decoded: KernelRoute | null = null;
+  constructor(
+    readonly removed: boolean,
+    readonly key: RouteKey,
+    readonly table: number,
+    readonly protocol: number,
+    private readonly buf: Uint8Array,
+    private readonly h: NlHeader,
+  ) {}
+  get route(): KernelRoute {
+    this.decoded ??= decodeRoute(this.buf, this.h)!;
+    return this.decoded;
   }
 }
 

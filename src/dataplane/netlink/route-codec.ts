@@ -5,7 +5,13 @@
  * OIF), so encoded requests are byte-identical to the ones `ip` sends for the same route.
  */
 import type { Family } from "../../common/contracts/families.js";
-import { addressLength, type KernelNexthop, type KernelRoute } from "../model.js";
+import {
+  addressLength,
+  type KernelNexthop,
+  type KernelRoute,
+  type RouteKey,
+  routeKeyOf,
+} from "../model.js";
 import {
   AF_INET,
   AF_INET6,
@@ -70,7 +76,7 @@ function writeRtmsg(
 }
 
 function writeDst(w: NlWriter, r: KernelRoute): void {
-  if (r.dstLen > 0) w.attrBytes(RTA_DST, r.dst.subarray(0, addressLength(r.family)));
+  if (r.dstLen > 0) w.attrBytesN(RTA_DST, r.dst, addressLength(r.family));
 }
 
 /**
@@ -223,4 +229,40 @@ function decodeMultipath(buf: Uint8Array, at: number, len: number, alen: number)
     off += (rtnhLen + 3) & ~3;
   }
   return out;
+}
+
+const ZERO16 = new Uint8Array(16);
+
+/**
+ * The identity of a route message without decoding it (no allocation but the key): what the
+ * agent needs to recognise the echo of its own changes among notifications.
+ */
+export function peekRouteKey(
+  buf: Uint8Array,
+  h: NlHeader,
+): { key: RouteKey; table: number; protocol: number; type: number } | null {
+  if (h.end - h.payload < RTM_HDRLEN) return null;
+  const p = h.payload;
+  const af = buf[p];
+  if (af !== AF_INET && af !== AF_INET6) return null;
+  const alen = af === AF_INET ? 4 : 16;
+  let table = buf[p + 4];
+  let priority = 0;
+  let dstAt = -1;
+  let off = p + RTM_HDRLEN;
+  while (off + 4 <= h.end) {
+    const nlaLen = readU16(buf, off);
+    if (nlaLen < 4 || off + nlaLen > h.end) break;
+    const type = readU16(buf, off + 2) & NLA_F_MASK;
+    if (type === RTA_DST && nlaLen - 4 === alen) dstAt = off + 4;
+    else if (type === RTA_TABLE && nlaLen >= 8) table = readU32(buf, off + 4);
+    else if (type === RTA_PRIORITY && nlaLen >= 8) priority = readU32(buf, off + 4);
+    off += (nlaLen + 3) & ~3;
+  }
+  const family = af === AF_INET ? "ipv4" : "ipv6";
+  const key =
+    dstAt < 0
+      ? routeKeyOf(family, table, ZERO16, 0, buf[p + 1], buf[p + 3], priority)
+      : routeKeyOf(family, table, buf, dstAt, buf[p + 1], buf[p + 3], priority);
+  return { key, table, protocol: buf[p + 5], type: buf[p + 7] };
 }

@@ -133,8 +133,22 @@ export class NlWriter {
   }
 
   attrBytes(type: number, b: Uint8Array): void {
+    if (b.length <= 16) {
+      this.attrBytesN(type, b, b.length);
+      return;
+    }
     this.attrHeader(type, b.length);
     this.bytes(b);
+    this.pad();
+  }
+
+  /** Attribute holding the first `n` bytes of `b` (no subarray view allocated). */
+  attrBytesN(type: number, b: Uint8Array, n: number): void {
+    this.attrHeader(type, n);
+    const buf = this.buf;
+    let off = this.off;
+    for (let i = 0; i < n; i++) buf[off++] = b[i];
+    this.off = off;
     this.pad();
   }
 

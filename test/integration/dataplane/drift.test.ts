@@ -189,6 +189,33 @@ describe.skipIf(skip)(`drift repair${skip ? ` (skipped: ${skip})` : ""}`, () => 
     );
   });
 
+  it("repairs routes deleted while a bulk change runs with route notifications paused", async () => {
+    const count = 20_000;
+    const upserts = Array.from({ length: count }, (_, i) => ({
+      prefix: `10.${100 + (i >> 8)}.${i & 255}.0/24`,
+      nexthops: ["192.0.2.1"],
+    }));
+    const done = agent.bgp({ upserts });
+    // Delete the first routes as soon as they show up, most likely inside the bulk window.
+    await waitFor(
+      "first bulk routes in the kernel",
+      () => has("10.100.0.0/24 via 192.0.2.1 dev eth0 proto bird"),
+      {
+        timeoutMs: 10_000,
+        intervalMs: 5,
+      },
+    );
+    await lab.sh("n1", "ip route del 10.100.0.0/24; ip route del 10.100.1.0/24");
+    await done;
+    const count24 = async () =>
+      (await ipRoutes(lab, "n1")).filter((l) =>
+        /^10\.1\d\d\.\d+\.0\/24 via 192\.0\.2\.1 dev eth0 proto bird$/.test(l),
+      ).length;
+    await waitFor("every bulk route present", async () => (await count24()) === count, WAIT);
+    await agent.bgp({ withdrawals: upserts.map((u) => u.prefix) });
+    expect(await count24()).toBe(0);
+  });
+
   it("removes the device, its routes and entries when the plan no longer has VXLAN", async () => {
     await agent.plan({ ...plan, vxlan: [], vxlanPeers: [] });
     expect(await link("vxlan.calico")).toBe("");

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// The wren side of scripts/bench/netlink.bench.mjs, run inside the benchmark's namespace
+// (`ip netns exec NS node netlink-wren.mjs COUNT`): the real dataplane agent from dist/ gets a
+// minimal plan, then one BGP batch of COUNT /24 routes via 192.0.2.1 (resolved recursively to
+// dev bn0), and later the withdrawal of all of them. Timed from the applyBgpRoutes() call until
+// the agent has nothing left to do (every route acknowledged by the kernel). The event loop's
+// worst delay is sampled at 1 ms resolution during both phases. Prints one JSON line.
+import { readdirSync, readFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { parsePrefix } from "../../dist/common/ip/prefix.js";
+import { createDataplaneAgent } from "../../dist/dataplane/index.js";
+
+const count = Number(process.argv[2] ?? 100000);
+const prefixes = Array.from({ length: count }, (_, i) =>
+  parsePrefix(`${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`),
+);
+const plan = {
+  nodeName: "bench",
+  blackholes: [],
+  workloads: [],
+  ipip: null,
+  vxlan: [],
+  vxlanPeers: [],
+  staticRoutes: [],
+  kernelPolicy: { rejectCidrs: [], pools: [], nodeSubnets: ["192.0.2.0/24"] },
+  sysctls: { ipv4Forwarding: false, ipv6Forwarding: false },
+  resyncInterval: 3600,
+  workloadGracePeriod: 10,
+};
+
+/** CPU time (ms) of one thread of this process, from /proc (utime + stime). */
+function threadCpuMs(tid = process.pid) {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+const mainThreadCpuMs = () => threadCpuMs();
+function allThreads() {
+  const out = {};
+  for (const tid of readdirSync("/proc/self/task")) {
+    const comm = readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
+    out[`${comm}:${tid}`] = threadCpuMs(tid);
+  }
+  return out;
+}
+
+const agent = await createDataplaneAgent({});
+await agent.applyPlan(plan);
+const delay = monitorEventLoopDelay({ resolution: 1 });
+
+delay.enable();
+const cpu0 = process.cpuUsage();
+const threads0 = process.env.WRDP_THREADS ? allThreads() : null;
+const main0 = mainThreadCpuMs();
+let t = performance.now();
+agent.applyBgpRoutes({
+  upserts: prefixes.map((prefix) => ({
+    prefix,
+    nexthops: [{ address: "192.0.2.1", peer: "bench" }],
+  })),
+  withdrawals: [],
+});
+await agent.settled();
+const addSeconds = (performance.now() - t) / 1000;
+const installed = agent.status().routes.owned;
+
+t = performance.now();
+agent.applyBgpRoutes({ upserts: [], withdrawals: prefixes });
+await agent.settled();
+const delSeconds = (performance.now() - t) / 1000;
+delay.disable();
+const cpu = process.cpuUsage(cpu0);
+const mainCpuMs = mainThreadCpuMs() - main0;
+if (threads0) {
+  const t1 = allThreads();
+  console.error(
+    Object.fromEntries(
+      Object.entries(t1)
+        .map(([k, v]) => [k, v - (threads0[k] ?? 0)])
+        .filter(([, v]) => v > 0),
+    ),
+  );
+}
+const left = agent.status().routes.owned;
+const counters = agent.counters();
+await agent.stop({ keepRoutes: true });
+
+process.stdout.write(
+  `${JSON.stringify({
+    routes: count,
+    addSeconds,
+    delSeconds,
+    installed,
+    left,
+    errors: counters.routeErrors,
+    maxLoopDelayMs: delay.max / 1e6,
+    mainCpuMs,
+    processCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+  })}\n`,
+);
