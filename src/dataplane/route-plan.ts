@@ -319,11 +319,15 @@ export function bgpKernelRoute(r: BgpRoute, ctx: BgpRouteContext): BgpKernelRout
   let hops: KernelNexthop[] | readonly KernelNexthop[] | null = null;
   let owned = false;
   let reasons: string[] | null = null;
+  const addReason = (text: string) => {
+    if (reasons === null) reasons = [];
+    reasons.push(text);
+  };
   for (const nh of r.nexthops) {
     const addr = parseNexthop(nh.address);
     let more: readonly KernelNexthop[];
     if (addr === null || (addr.length === 4) !== (r.prefix.family === "ipv4")) {
-      (reasons ??= []).push(`${nh.address}: not a ${r.prefix.family} next hop`);
+      addReason(`${nh.address}: not a ${r.prefix.family} next hop`);
       continue;
     }
     const tunnel =
@@ -332,14 +336,14 @@ export function bgpKernelRoute(r: BgpRoute, ctx: BgpRouteContext): BgpKernelRout
       !(pool.crossSubnet && policy.nodeSubnets.some((s) => prefixContainsAddress(s, addr)));
     if (tunnel) {
       if (ctx.tunl0 === undefined || !isOperUp(ctx.tunl0)) {
-        (reasons ??= []).push(`${nh.address}: tunl0 is missing or down`);
+        addReason(`${nh.address}: tunl0 is missing or down`);
         continue;
       }
       more = [{ gateway: addr, ifindex: ctx.tunl0.index, flags: RTNH_F_ONLINK, weight: 1 }];
     } else {
       const res = ctx.resolveNexthop(r.prefix.family, nh.address, nh.interface);
       if (!res.ok) {
-        (reasons ??= []).push(`${nh.address}: ${res.reason}`);
+        addReason(`${nh.address}: ${res.reason}`);
         continue;
       }
       more = res.hops;
@@ -355,7 +359,7 @@ export function bgpKernelRoute(r: BgpRoute, ctx: BgpRouteContext): BgpKernelRout
     for (const h of more) addHop(hops as KernelNexthop[], h);
   }
   if (hops === null || hops.length === 0) {
-    return { ok: false, reason: reasons?.join("; ") || "no next hop", filtered: false };
+    return { ok: false, reason: (reasons as string[] | null)?.join("; ") || "no next hop", filtered: false };
   }
   return { ok: true, route: makeRoute(r.prefix, { protocol: RTPROT_BIRD, nexthops: hops }) };
 }
