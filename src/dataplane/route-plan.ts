@@ -359,7 +359,11 @@ export function bgpKernelRoute(r: BgpRoute, ctx: BgpRouteContext): BgpKernelRout
     for (const h of more) addHop(hops as KernelNexthop[], h);
   }
   if (hops === null || hops.length === 0) {
-    return { ok: false, reason: (reasons as string[] | null)?.join("; ") || "no next hop", filtered: false };
+    return {
+      ok: false,
+      reason: (reasons as string[] | null)?.join("; ") || "no next hop",
+      filtered: false,
+    };
   }
   return { ok: true, route: makeRoute(r.prefix, { protocol: RTPROT_BIRD, nexthops: hops }) };
 }
