@@ -5,12 +5,9 @@
  */
 import { connect } from "node:net";
 import { WrenError } from "../common/errors.js";
-import {
-  type ControlResponse,
-  DEFAULT_CONTROL_SOCKET,
-  encodeLine,
-  LineSplitter,
-} from "../daemon/index.js";
+// Only the protocol and the defaults: a client must not load the engines.
+import { type ControlResponse, encodeLine, LineSplitter } from "../daemon/control/protocol.js";
+import { DEFAULT_CONTROL_SOCKET } from "../daemon/options.js";
 
 export class CtlClientError extends WrenError {
   constructor(

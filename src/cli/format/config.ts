@@ -3,8 +3,7 @@
  * prefixes, owned blocks, dataplane summary) and the state of the datastore — in particular the
  * refused change, with file, resource and error, while the last good plan keeps running.
  */
-import type { ConfigJson } from "../../daemon/index.js";
-import { formatPlanMessage } from "../../daemon/index.js";
+import { type ConfigJson, formatPlanMessage } from "../../daemon/views.js";
 import { formatPeerAddress } from "./status.js";
 import { columns } from "./table.js";
 
