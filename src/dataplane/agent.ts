@@ -126,6 +126,8 @@ export interface DataplaneStatus {
     readonly routes: number;
     readonly installed: number;
     readonly unresolved: number;
+    /** Up to 20 BGP routes that are not installed, with the reason. */
+    readonly notInstalled: readonly { prefix: string; reason: string }[];
   };
   readonly devices: readonly string[];
   readonly problems: readonly string[];
@@ -339,6 +341,10 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
         routes: this.bgp.size,
         installed: this.bgpDesired.size,
         unresolved: this.bgpUnresolved.size,
+        notInstalled: [...this.bgpUnresolved].slice(0, 20).map(([key, reason]) => {
+          const r = this.bgp.get(key);
+          return { prefix: r ? formatPrefix(r.prefix) : String(key), reason };
+        }),
       },
       devices: [IPIP_DEVICE, "vxlan.calico", "vxlan-v6.calico"].filter((n) =>
         this.linksByName.has(n),

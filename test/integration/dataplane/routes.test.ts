@@ -290,9 +290,83 @@ describe.skipIf(skip)(
       expect(links).not.toContain("vxlan.calico");
       // Cross-subnet next hop needs tunl0; without it nothing is installed (and it says why).
       expect(routes.some((l) => l.startsWith("10.244.65.0/24"))).toBe(false);
+      const bgp = (await agent!.status()).bgp as {
+        notInstalled: { prefix: string; reason: string }[];
+      };
+      expect(bgp.notInstalled).toContainEqual({
+        prefix: "10.244.65.0/24",
+        reason: "30.0.0.23: tunl0 is missing or down",
+      });
     });
   },
 );
+
+describe.skipIf(skip)(`IPv6 VXLAN (vxlan-v6.calico)${skip ? ` (skipped: ${skip})` : ""}`, () => {
+  let lab: Lab;
+  let agent: AgentProcess | null = null;
+  beforeAll(async () => {
+    lab = await Lab.create();
+    await lab.addNode("v6");
+    await lab.addNode("lan");
+    await lab.link("v6", "eth0", "lan", "eth0", {
+      addrA: "2001:db8::2/64",
+      addrB: "2001:db8::3/64",
+    });
+  });
+  afterAll(async () => {
+    await agent?.stop(true).catch(() => {});
+    await lab?.cleanup();
+  });
+
+  it("creates vxlan-v6.calico (MTU host−70, /128 address) with its peer route, NDP and FDB entries", async () => {
+    agent = await AgentProcess.start(
+      lab,
+      "v6",
+      emptyPlan("node1", {
+        vxlan: [
+          {
+            family: "ipv6",
+            name: "vxlan-v6.calico",
+            vni: 4096,
+            port: 4789,
+            address: "fd00:1::",
+            localAddress: "2001:db8::2",
+            mac: "66:0a:4a:c5:63:15",
+            mtu: null,
+          },
+        ],
+        vxlanPeers: [
+          {
+            node: "node2",
+            family: "ipv6",
+            nodeAddress: "2001:db8::3",
+            tunnelAddress: "fd00:2::",
+            mac: "66:0a:4a:c5:63:16",
+            blocks: ["fd00:2::/122"],
+          },
+        ],
+        blackholes: [{ prefix: "fd00:1::/122", owner: "felix" }],
+        sysctls: { ipv4Forwarding: true, ipv6Forwarding: true },
+      }),
+    );
+    const v6 = await ipRoutes(lab, "v6", 6);
+    expect(v6).toContain(
+      "fd00:2::/122 via fd00:2:: dev vxlan-v6.calico metric 1024 onlink pref medium",
+    );
+    expect(v6).toContain("blackhole fd00:1::/122 dev lo proto 80 metric 1024 pref medium");
+    const link = (await lab.exec("v6", "ip", ["-d", "link", "show", "vxlan-v6.calico"])).stdout;
+    expect(link).toContain("mtu 1430");
+    expect(link).toMatch(/vxlan id 4096 local 2001:db8::2 dev eth0 .*dstport 4789 nolearning/);
+    const addr = (await lab.exec("v6", "ip", ["-6", "addr", "show", "dev", "vxlan-v6.calico"]))
+      .stdout;
+    expect(addr).toContain("inet6 fd00:1::/128 scope global");
+    const neigh = (await lab.exec("v6", "ip", ["-6", "neigh", "show", "dev", "vxlan-v6.calico"]))
+      .stdout;
+    expect(neigh).toContain("fd00:2:: lladdr 66:0a:4a:c5:63:16 PERMANENT");
+    const fdb = (await lab.exec("v6", "bridge", ["fdb", "show", "dev", "vxlan-v6.calico"])).stdout;
+    expect(fdb).toContain("66:0a:4a:c5:63:16 dst 2001:db8::3 self permanent");
+  });
+});
 
 const ipipSkip = skipReason("ipip");
 describe.skipIf(ipipSkip)(
