@@ -1,5 +1,6 @@
 // The speaker composition with a recording stand-in RIB: messages cross asynchronously in both
 // directions, configure() diffs peers, status() joins session and RIB views, stop modes.
+import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createSpeakerWith,
@@ -70,6 +71,18 @@ afterEach(async () => {
   await Promise.all(speakers.splice(0).map((s) => s.stop("withdraw")));
 });
 
+/** A port the kernel just handed out on `host` (the speaker's listen port must be known to its peer). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 async function until(cond: () => boolean, what: string): Promise<void> {
   const end = Date.now() + 8000;
   while (!cond()) {
@@ -98,8 +111,8 @@ async function pair() {
 describe("speaker composition", () => {
   it("composes session and RIB: sessionUp reaches the RIB, the RIB's UPDATE reaches the peer", async () => {
     const { a, b } = await pair();
-    const pa = 20179 + Math.floor(Math.random() * 1000);
-    const pb = pa + 1000;
+    const pa = await freePort("127.0.0.1");
+    const pb = await freePort("127.0.0.2");
     const peerB = {
       name: "B",
       address: "127.0.0.2",
@@ -181,8 +194,8 @@ describe("speaker composition", () => {
     const b = createSpeakerWith({ session: { hostname: null } }, () => rib);
     b.onEvent((e) => events.push(e));
     speakers.push(b);
-    const pa = 21179 + Math.floor(Math.random() * 1000);
-    const pb = pa + 1000;
+    const pa = await freePort("127.0.0.1");
+    const pb = await freePort("127.0.0.2");
     await a.speaker.configure(
       config("10.0.0.1", "127.0.0.1", pa, [
         {
