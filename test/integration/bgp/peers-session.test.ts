@@ -1,7 +1,7 @@
 // wren speaker ↔ BIRD 2, BIRD 1.6 (bird for IPv4, bird6 for IPv6), GoBGP 3 and ExaBGP 4 in
 // namespaces: every session Established, checked from both sides (birdc show protocols,
-// gobgp neighbor -j, ExaBGP's neighbor state); routes both ways (IPv4 and IPv6), communities and
-// large communities relayed, withdrawals, de-configuring one peer.
+// gobgp neighbor -j, ExaBGP's neighbor state), IPv4 and IPv6 sessions with each; routes both ways
+// (IPv4 and IPv6), communities and large communities relayed, withdrawals, de-configuring a peer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RouteView } from "../../../src/common/contracts/speaker.js";
 import {
@@ -38,13 +38,22 @@ describe.skipIf(skip)(
     beforeAll(async () => {
       lab = await Lab.create();
       for (const n of ["wren", "bird2", "bird1", "gobgp", "exa"]) await lab.addNode(n);
-      await lab.link("wren", "b2", "bird2", "eth0", { addrA: "10.0.2.1/30", addrB: "10.0.2.2/30" });
+      await lab.link("wren", "b2", "bird2", "eth0", {
+        addrA: ["10.0.2.1/30", "fd00:2::1/64"],
+        addrB: ["10.0.2.2/30", "fd00:2::2/64"],
+      });
       await lab.link("wren", "b1", "bird1", "eth0", {
         addrA: ["10.0.3.1/30", "fd00:3::1/64"],
         addrB: ["10.0.3.2/30", "fd00:3::2/64"],
       });
-      await lab.link("wren", "gb", "gobgp", "eth0", { addrA: "10.0.4.1/30", addrB: "10.0.4.2/30" });
-      await lab.link("wren", "ex", "exa", "eth0", { addrA: "10.0.5.1/30", addrB: "10.0.5.2/30" });
+      await lab.link("wren", "gb", "gobgp", "eth0", {
+        addrA: ["10.0.4.1/30", "fd00:4::1/64"],
+        addrB: ["10.0.4.2/30", "fd00:4::2/64"],
+      });
+      await lab.link("wren", "ex", "exa", "eth0", {
+        addrA: ["10.0.5.1/30", "fd00:5::1/64"],
+        addrB: ["10.0.5.2/30", "fd00:5::2/64"],
+      });
 
       bird2 = await startBird(
         lab,
@@ -55,6 +64,9 @@ protocol static { ipv4; route 10.112.0.0/24 blackhole; }
 protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; }
 protocol bgp wren { local 10.0.2.2 as 65012; neighbor 10.0.2.1 as 65001; ${TIMERS}
   ipv4 { import all; export all; }; }
+protocol static static6 { ipv6; route fd00:112::/64 blackhole; }
+protocol bgp wren6 { local fd00:2::2 as 65012; neighbor fd00:2::1 as 65001; ${TIMERS}
+  ipv6 { import all; export all; }; }
 `,
         { variant: "2" },
       );
@@ -97,6 +109,19 @@ protocol bgp wren6 { local fd00:3::2 as 65013; neighbor fd00:3::1 as 65001; ${TI
   [[neighbors.afi-safis]]
     [neighbors.afi-safis.config]
       afi-safi-name = "ipv4-unicast"
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "fd00:4::1"
+    peer-as = 65001
+  [neighbors.transport.config]
+    local-address = "fd00:4::2"
+  [neighbors.timers.config]
+    connect-retry = 1
+    hold-time = 9
+    keepalive-interval = 3
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv6-unicast"
 `,
       );
       exabgp = await startExabgp(
@@ -110,6 +135,16 @@ protocol bgp wren6 { local fd00:3::2 as 65013; neighbor fd00:3::1 as 65001; ${TI
     hold-time 9;
     family {
         ipv4 unicast;
+    }
+}
+neighbor fd00:5::1 {
+    router-id 10.0.5.2;
+    local-address fd00:5::2;
+    local-as 65015;
+    peer-as 65001;
+    hold-time 9;
+    family {
+        ipv6 unicast;
     }
 }
 `,
@@ -131,10 +166,13 @@ protocol bgp wren6 { local fd00:3::2 as 65013; neighbor fd00:3::1 as 65001; ${TI
           asNumber: 65001,
           peers: [
             peer("bird2", "10.0.2.2", 65012),
+            peer("bird2_6", "fd00:2::2", 65012),
             peer("bird1", "10.0.3.2", 65013),
             peer("bird6", "fd00:3::2", 65013),
             peer("gobgp", "10.0.4.2", 65014),
+            peer("gobgp6", "fd00:4::2", 65014),
             { ...peer("exabgp", "10.0.5.2", 65015), passive: true },
+            { ...peer("exabgp6", "fd00:5::2", 65015), passive: true },
           ],
           originate: ["10.201.0.0/24", "fd00:201::/64"],
           extra: { policies: ALL },
@@ -201,9 +239,22 @@ protocol bgp wren6 { local fd00:3::2 as 65013; neighbor fd00:3::1 as 65001; ${TI
         { timeoutMs: 30_000 },
       );
 
-    it("routes both ways with BIRD 2, BIRD 1.6 (IPv4 and IPv6), GoBGP and ExaBGP", async () => {
+    it("IPv6 sessions with BIRD 2, GoBGP and ExaBGP are Established", async () => {
+      for (const name of ["bird2_6", "gobgp6", "exabgp6"]) {
+        const p = await wren.waitEstablished(name);
+        expect(p.negotiated?.families).toEqual(["ipv6-unicast"]);
+      }
+      await bird2.waitEstablished("fd00:2::1");
+      await gobgp.waitEstablished("fd00:4::1");
+      await exabgp.waitEstablished("fd00:5::1");
+    });
+
+    it("routes both ways with BIRD 2, BIRD 1.6, GoBGP and ExaBGP, IPv4 and IPv6", async () => {
       await gobgp.addRoute("10.114.0.0/24");
+      await gobgp.addRoute("fd00:114::/64");
       await exabgp.waitEstablished("10.0.5.1");
+      await exabgp.waitEstablished("fd00:5::1");
+      await exabgp.announce("fd00:115::/64", "next-hop self");
       await exabgp.announce(
         "10.115.0.0/24",
         "next-hop self community [65015:1] large-community [65015:1:2]",
@@ -214,6 +265,9 @@ protocol bgp wren6 { local fd00:3::2 as 65013; neighbor fd00:3::1 as 65001; ${TI
         ["fd00:113::/64", "fd00:3::2"],
         ["10.114.0.0/24", "10.0.4.2"],
         ["10.115.0.0/24", "10.0.5.2"],
+        ["fd00:112::/64", "fd00:2::2"],
+        ["fd00:114::/64", "fd00:4::2"],
+        ["fd00:115::/64", "fd00:5::2"],
       ]) {
         await wrenHas(prefix);
         expect((await wrenRoute(prefix)).paths[0]).toMatchObject({ nexthop: from, best: true });
@@ -239,6 +293,17 @@ protocol bgp wren6 { local fd00:3::2 as 65013; neighbor fd00:3::1 as 65001; ${TI
       }
       await waitFor("BIRD 1.6 to have wren's route", async () =>
         (await bird1.routes()).some((r) => r.prefix === "10.201.0.0/24"),
+      );
+      await waitFor("BIRD 2 to have wren's IPv6 route", async () =>
+        (await bird2.routes()).some((r) => r.prefix === "fd00:201::/64"),
+      );
+      await waitFor(
+        "GoBGP to have wren's IPv6 route",
+        async () => "fd00:201::/64" in (await gobgp.rib("ipv6")),
+      );
+      await waitFor(
+        "ExaBGP to have wren's IPv6 route",
+        async () => "fd00:201::/64" in (await exabgp.received("fd00:5::1")),
       );
       await waitFor("bird6 to have wren's IPv6 route", async () =>
         (await bird6.routes()).some((r) => r.prefix === "fd00:201::/64"),
