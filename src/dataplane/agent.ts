@@ -32,7 +32,7 @@ import { parseAddress } from "../common/ip/address.js";
 import { formatPrefix, type Prefix } from "../common/ip/prefix.js";
 import { IPIP_DEVICE, planDevices } from "./devices.js";
 import { formatRoute } from "./format.js";
-import type { Kernel, KernelEvent, KernelOp } from "./kernel.js";
+import type { Kernel, KernelEvent, KernelOp, RouteScanEntry } from "./kernel.js";
 import {
   type KernelAddress,
   type KernelLink,
@@ -799,29 +799,47 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     }
   }
 
+  /**
+   * Takes the queued BGP batches into the desired state. Large batches stream: every slice's
+   * changes go to the kernel while the next slice is converted.
+   */
   private async takeBgpBatches(): Promise<void> {
     const batches = this.pendingBgp;
     this.pendingBgp = [];
     const ctx = this.bgpContext();
-    let n = 0;
-    for (const batch of batches) {
-      for (const prefix of batch.withdrawals) {
-        const key = this.bgpRouteKey(prefix);
-        this.indexNexthops(key, this.bgp.get(key), false);
-        this.bgp.delete(key);
-        this.bgpUnresolved.delete(key);
-        if (this.bgpDesired.delete(key)) this.dirty.add(key);
-        if (++n % SLICE === 0) await yieldToLoop();
+    let total = 0;
+    for (const b of batches) total += b.upserts.length + b.withdrawals.length;
+    const session = total >= BULK_ROUTES ? await this.openRouteSync(total + this.dirty.size) : null;
+    const step = async () => {
+      if (session === null) return yieldToLoop();
+      const keys = this.dirty;
+      this.dirty = new Set();
+      await session.diff(keys);
+    };
+    try {
+      let n = 0;
+      for (const batch of batches) {
+        for (const prefix of batch.withdrawals) {
+          const key = this.bgpRouteKey(prefix);
+          this.indexNexthops(key, this.bgp.get(key), false);
+          this.bgp.delete(key);
+          this.bgpUnresolved.delete(key);
+          if (this.bgpDesired.delete(key)) this.dirty.add(key);
+          if (++n % SLICE === 0) await step();
+        }
+        for (const r of batch.upserts) {
+          const key = this.bgpRouteKey(r.prefix);
+          const prev = this.bgp.get(key);
+          if (prev !== undefined) this.indexNexthops(key, prev, false);
+          this.bgp.set(key, r);
+          this.indexNexthops(key, r, true);
+          if (ctx) this.setBgpDesired(key, r, bgpKernelRoute(r, ctx));
+          if (++n % SLICE === 0) await step();
+        }
       }
-      for (const r of batch.upserts) {
-        const key = this.bgpRouteKey(r.prefix);
-        const prev = this.bgp.get(key);
-        if (prev !== undefined) this.indexNexthops(key, prev, false);
-        this.bgp.set(key, r);
-        this.indexNexthops(key, r, true);
-        if (ctx) this.setBgpDesired(key, r, bgpKernelRoute(r, ctx));
-        if (++n % SLICE === 0) await yieldToLoop();
-      }
+      if (session !== null) await step();
+    } finally {
+      await session?.close();
     }
   }
 
@@ -864,6 +882,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
    * Diffs the dirty identities (or all of them) and sends the changes. Changes go out in chunks
    * while the next chunk is being computed, so the kernel works while this thread diffs.
    */
+  /** Diffs the dirty identities (or all of them, after a full resync) and sends the changes. */
   private async syncRoutes(): Promise<void> {
     let keys: Set<RouteKey>;
     if (this.allDirty) {
@@ -878,6 +897,26 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       keys = this.dirty;
       this.dirty = new Set();
     }
+    if (keys.size === 0) return;
+    const session = await this.openRouteSync(keys.size);
+    try {
+      await session.diff(keys);
+    } finally {
+      await session.close();
+    }
+  }
+
+  /**
+   * A route sync session: identities are diffed in slices and their changes sent while the next
+   * slice is diffed, so the kernel works while this thread computes. `expected` identities at or
+   * above BULK_ROUTES (a full table, a peer gone) make it a bulk session: route notifications
+   * (whose echo would cost as much as the changes) are paused and the table checked afterwards.
+   */
+  private async openRouteSync(
+    expected: number,
+  ): Promise<{ diff(keys: Iterable<RouteKey>): Promise<void>; close(): Promise<void> }> {
+    const bulk = expected >= BULK_ROUTES;
+    if (bulk) await this.kernel.watchRoutes(false);
     const ctx: DecideContext = {
       now: this.clock.now(),
       owner: (r) => this.owner(r),
@@ -885,75 +924,69 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       converged: this.converged,
       claimed: false,
     };
-    // Bulk: many identities at once (a full table, a peer gone). Their notifications would cost
-    // as much as the changes, so route notifications are paused and the table checked after.
-    const bulk = keys.size >= BULK_ROUTES;
-    if (bulk) await this.kernel.watchRoutes(false);
-    try {
-      await this.diffAndApply(keys, ctx, !bulk);
-    } finally {
-      if (bulk) {
-        await this.kernel.watchRoutes(true);
-        this.needRouteCheck = true;
-      }
-    }
-  }
-
-  private async diffAndApply(
-    keys: Set<RouteKey>,
-    ctx: DecideContext,
-    echoes: boolean,
-  ): Promise<void> {
     const inFlight: Promise<void>[] = [];
     let ops: KernelOp[] = [];
     let opKeys: RouteKey[] = [];
-    const flush = async (force: boolean) => {
+    const send = async (force: boolean) => {
       if (ops.length > 0) {
-        inFlight.push(this.applyRouteOps(ops, opKeys, echoes));
+        inFlight.push(this.applyRouteOps(ops, opKeys, !bulk));
         ops = [];
         opKeys = [];
       }
       while (inFlight.length > (force ? 0 : 1)) await inFlight.shift();
     };
-    let n = 0;
-    for (const key of keys) {
-      const want = this.wanted(key);
-      if (!this.converged) {
-        if (want !== undefined) this.claimed.add(key);
-        ctx.claimed = this.claimed.has(key);
+    const diff = async (keys: Iterable<RouteKey>) => {
+      let n = 0;
+      for (const key of keys) {
+        const want = this.wanted(key);
+        if (!this.converged) {
+          if (want !== undefined) this.claimed.add(key);
+          ctx.claimed = this.claimed.has(key);
+        }
+        const action = decideRoute(want, this.routes.get(key), ctx);
+        if (action.kind !== "defer" && this.deferred.size > 0) this.deferred.delete(key);
+        switch (action.kind) {
+          case "none":
+            if (this.failures.size > 0) this.failures.delete(key);
+            break;
+          case "add":
+            ops.push({ kind: "route-add", route: action.route });
+            opKeys.push(key);
+            break;
+          case "replace":
+            ops.push({ kind: "route-replace", route: action.route });
+            opKeys.push(key);
+            break;
+          case "delete":
+            ops.push({ kind: "route-del", route: action.route });
+            opKeys.push(key);
+            break;
+          case "conflict":
+            this.fail(key, action.route, `conflicts with ${this.describe(action.holder)}`);
+            break;
+          case "defer":
+            this.deferred.set(key, action.until);
+            break;
+        }
+        if (++n % SLICE === 0) {
+          if (ops.length >= SLICE) await send(false);
+          else await yieldToLoop();
+        }
       }
-      const action = decideRoute(want, this.routes.get(key), ctx);
-      if (action.kind !== "defer" && this.deferred.size > 0) this.deferred.delete(key);
-      switch (action.kind) {
-        case "none":
-          if (this.failures.size > 0) this.failures.delete(key);
-          break;
-        case "add":
-          ops.push({ kind: "route-add", route: action.route });
-          opKeys.push(key);
-          break;
-        case "replace":
-          ops.push({ kind: "route-replace", route: action.route });
-          opKeys.push(key);
-          break;
-        case "delete":
-          ops.push({ kind: "route-del", route: action.route });
-          opKeys.push(key);
-          break;
-        case "conflict":
-          this.fail(key, action.route, `conflicts with ${this.describe(action.holder)}`);
-          break;
-        case "defer":
-          this.deferred.set(key, action.until);
-          break;
+      if (ops.length >= SLICE) await send(false);
+    };
+    const close = async () => {
+      try {
+        await send(true);
+        this.armDeferTimer();
+      } finally {
+        if (bulk) {
+          await this.kernel.watchRoutes(true);
+          this.needRouteCheck = true;
+        }
       }
-      if (++n % SLICE === 0) {
-        if (ops.length >= SLICE) await flush(false);
-        else await yieldToLoop();
-      }
-    }
-    this.armDeferTimer();
-    await flush(true);
+    };
+    return { diff, close };
   }
 
   /**
@@ -989,29 +1022,25 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
    * (decoding 100k routes would cost as much as the notifications we avoided).
    */
   private async checkRoutes(): Promise<void> {
-    const [v4, v6] = await Promise.all([
-      this.kernel.dumpRouteIdentities("ipv4"),
-      this.kernel.dumpRouteIdentities("ipv6"),
-    ]);
-    const seen = new Set<RouteKey>();
-    let n = 0;
     let changed = 0;
-    for (const list of [v4, v6]) {
-      for (const e of list) {
-        if (e.table !== RT_TABLE_MAIN) continue;
-        seen.add(e.key);
-        const cur = this.routes.get(e.key);
-        if (cur === undefined || cur.protocol !== e.protocol) {
-          this.observeRoute(e.key, e.route, false);
-          changed++;
-        }
-        if (++n % SLICE === 0) await yieldToLoop();
-      }
-    }
-    for (const [key, r] of this.routes) {
-      if (seen.has(key)) continue;
-      this.observeRoute(key, r, true);
+    const seen = new Set<RouteKey>();
+    const visit = (e: RouteScanEntry) => {
+      if (e.table !== RT_TABLE_MAIN) return;
+      seen.add(e.key);
+      const cur = this.routes.get(e.key);
+      if (cur !== undefined && cur.protocol === e.protocol) return;
+      this.observeRoute(e.key, e.route(), false);
       changed++;
+    };
+    await this.kernel.scanRoutes("ipv4", visit);
+    await this.kernel.scanRoutes("ipv6", visit);
+    // (IPv6 device routes of several interfaces can share an identity: count keys, not entries.)
+    if (seen.size !== this.routes.size) {
+      for (const [key, r] of this.routes) {
+        if (seen.has(key)) continue;
+        this.observeRoute(key, r, true);
+        changed++;
+      }
     }
     if (changed > 0) this.log.debug({ changed }, "route check after a bulk change found changes");
   }

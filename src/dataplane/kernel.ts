@@ -54,6 +54,13 @@ export interface RouteEvent {
   readonly route: KernelRoute;
 }
 
+export interface RouteScanEntry {
+  readonly key: RouteKey;
+  readonly table: number;
+  readonly protocol: number;
+  route(): KernelRoute;
+}
+
 export type KernelEvent =
   | RouteEvent
   | { readonly kind: "link"; readonly removed: boolean; readonly link: KernelLink }
@@ -65,8 +72,11 @@ export interface Kernel {
   dumpLinks(): Promise<KernelLink[]>;
   dumpAddresses(family: Family): Promise<KernelAddress[]>;
   dumpNeighbours(family: "ipv4" | "ipv6" | "bridge"): Promise<KernelNeighbour[]>;
-  /** A route dump decoded lazily: identity and protocol at once, the route when read. */
-  dumpRouteIdentities(family: Family): Promise<RouteEvent[]>;
+  /**
+   * Walks a route dump calling `visit` per route with its identity; `entry.route()` decodes the
+   * whole route, and only during the call (the entry object is reused).
+   */
+  scanRoutes(family: Family, visit: (entry: RouteScanEntry) => void): Promise<void>;
   /**
    * Stops (false) or restarts (true) route notifications, around bulk changes whose echo would
    * cost as much as the changes; the caller re-checks the table afterwards.

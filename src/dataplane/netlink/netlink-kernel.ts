@@ -8,7 +8,7 @@
  * is never held for long.
  */
 import type { Family } from "../../common/contracts/families.js";
-import type { Kernel, KernelEvent, KernelOp, RouteEvent } from "../kernel.js";
+import type { Kernel, KernelEvent, KernelOp, RouteEvent, RouteScanEntry } from "../kernel.js";
 import type {
   KernelAddress,
   KernelLink,
@@ -69,6 +69,8 @@ import {
   encodeNewRoute,
   encodeRouteDump,
   peekRouteKey,
+  type RouteIdentity,
+  readRouteIdentity,
 } from "./route-codec.js";
 import { NlWriter } from "./writer.js";
 
@@ -173,18 +175,45 @@ export class NetlinkKernel implements Kernel {
     return this.channel.watchRoutes(on);
   }
 
-  /** A route dump whose entries are decoded only when read (see `RouteEvent`). */
-  dumpRouteIdentities(family: Family): Promise<RouteEvent[]> {
-    return this.dump(
-      (w, s) => encodeRouteDump(w, family, s),
-      RTM_NEWROUTE,
-      (buf, h) => {
-        const id = peekRouteKey(buf, h);
-        return id === null
-          ? null
-          : new LazyRouteEvent(false, id.key, id.table, id.protocol, buf, h);
+  async scanRoutes(family: Family, visit: (entry: RouteScanEntry) => void): Promise<void> {
+    const w = new NlWriter(64);
+    const seq = this.channel.allocSeq(1);
+    encodeRouteDump(w, family, seq);
+    const { replies } = await this.channel.transact(w.take(), seq, { dump: true, routeOps: 0 });
+    const id: RouteIdentity = { key: 0, table: 0, protocol: 0, type: 0 };
+    let buf: Uint8Array = new Uint8Array(0);
+    let payload = 0;
+    let end = 0;
+    const entry = {
+      get key() {
+        return id.key;
       },
-    );
+      get table() {
+        return id.table;
+      },
+      get protocol() {
+        return id.protocol;
+      },
+      route: () =>
+        decodeRoute(buf, { type: RTM_NEWROUTE, flags: 0, seq: 0, pid: 0, payload, end })!,
+    };
+    let n = 0;
+    for (const chunk of replies) {
+      buf = chunk;
+      let off = 0;
+      while (off + 16 <= buf.length) {
+        const len = readU32(buf, off);
+        if (len < 16 || off + len > buf.length) break;
+        const msgType = readU16(buf, off + 4);
+        if (msgType === RTM_NEWROUTE) {
+          payload = off + 16;
+          end = off + len;
+          if (readRouteIdentity(buf, payload, end, id)) visit(entry);
+        } else if (msgType === NLMSG_DONE) break;
+        off += (len + 3) & ~3;
+        if (++n % SLICE === 0) await yieldToLoop();
+      }
+    }
   }
 
   dumpRoutes(family: Family): Promise<KernelRoute[]> {

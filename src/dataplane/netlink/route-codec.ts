@@ -233,26 +233,36 @@ function decodeMultipath(buf: Uint8Array, at: number, len: number, alen: number)
 
 const ZERO16 = new Uint8Array(16);
 
+export interface RouteIdentity {
+  key: RouteKey;
+  table: number;
+  protocol: number;
+  type: number;
+}
+
 /**
- * The identity of a route message without decoding it (no allocation but the key): what the
- * agent needs to recognise the echo of its own changes among notifications.
+ * Reads the identity of the route message whose payload is [p, end) into `out`, without
+ * decoding the rest (no allocation but a string key for uncommon routes). False when it is not
+ * an IPv4/IPv6 route. What the agent needs to recognise the echo of its own changes, and to check
+ * a 100k-route dump cheaply.
  */
-export function peekRouteKey(
+export function readRouteIdentity(
   buf: Uint8Array,
-  h: NlHeader,
-): { key: RouteKey; table: number; protocol: number; type: number } | null {
-  if (h.end - h.payload < RTM_HDRLEN) return null;
-  const p = h.payload;
+  p: number,
+  end: number,
+  out: RouteIdentity,
+): boolean {
+  if (end - p < RTM_HDRLEN) return false;
   const af = buf[p];
-  if (af !== AF_INET && af !== AF_INET6) return null;
+  if (af !== AF_INET && af !== AF_INET6) return false;
   const alen = af === AF_INET ? 4 : 16;
   let table = buf[p + 4];
   let priority = 0;
   let dstAt = -1;
   let off = p + RTM_HDRLEN;
-  while (off + 4 <= h.end) {
+  while (off + 4 <= end) {
     const nlaLen = readU16(buf, off);
-    if (nlaLen < 4 || off + nlaLen > h.end) break;
+    if (nlaLen < 4 || off + nlaLen > end) break;
     const type = readU16(buf, off + 2) & NLA_F_MASK;
     if (type === RTA_DST && nlaLen - 4 === alen) dstAt = off + 4;
     else if (type === RTA_TABLE && nlaLen >= 8) table = readU32(buf, off + 4);
@@ -260,9 +270,17 @@ export function peekRouteKey(
     off += (nlaLen + 3) & ~3;
   }
   const family = af === AF_INET ? "ipv4" : "ipv6";
-  const key =
+  out.key =
     dstAt < 0
       ? routeKeyOf(family, table, ZERO16, 0, buf[p + 1], buf[p + 3], priority)
       : routeKeyOf(family, table, buf, dstAt, buf[p + 1], buf[p + 3], priority);
-  return { key, table, protocol: buf[p + 5], type: buf[p + 7] };
+  out.table = table;
+  out.protocol = buf[p + 5];
+  out.type = buf[p + 7];
+  return true;
+}
+
+export function peekRouteKey(buf: Uint8Array, h: NlHeader): RouteIdentity | null {
+  const out: RouteIdentity = { key: 0, table: 0, protocol: 0, type: 0 };
+  return readRouteIdentity(buf, h.payload, h.end, out) ? out : null;
 }
