@@ -87,11 +87,11 @@ export function normalise(attrs: PathAttributes, nextHops: readonly string[]): P
   }
   const out: Mutable<PathAttributes> = { ...attrs };
   // Assigning undefined instead of `delete` keeps the object out of V8's slow dictionary mode.
-  out.mpReach = undefined;
-  out.mpUnreach = undefined;
-  out.as4Path = undefined;
-  out.as4Aggregator = undefined;
-  out.nextHop = v4;
+  if (out.mpReach !== undefined) out.mpReach = undefined;
+  if (out.mpUnreach !== undefined) out.mpUnreach = undefined;
+  if (out.as4Path !== undefined) out.as4Path = undefined;
+  if (out.as4Aggregator !== undefined) out.as4Aggregator = undefined;
+  if (out.nextHop !== v4) out.nextHop = v4;
   return out;
 }
 
@@ -102,6 +102,7 @@ export class AttrStore {
   private zero: AttrSet[] = [];
   private freedSinceScan = 0;
   private readonly caches = new Map<string, WireCache>();
+  private readonly nextHopLists = new Map<string, readonly string[]>();
   private _size = 0;
 
   get size(): number {
@@ -138,7 +139,7 @@ export class AttrStore {
     const set = new AttrSet(
       id,
       Object.isFrozen(norm) ? norm : Object.freeze(norm),
-      Object.freeze([...nextHops]),
+      this.nextHopList(nextHops),
       h,
     );
     this.sets[id] = set;
@@ -148,6 +149,18 @@ export class AttrStore {
     else bucket.push(set);
     this.zero.push(set);
     return set;
+  }
+
+  /** A shared frozen copy of a next-hop list (many sets have the same next hops). */
+  private nextHopList(nextHops: readonly string[]): readonly string[] {
+    const key = nextHops.length === 1 ? nextHops[0] : nextHops.join(",");
+    let list = this.nextHopLists.get(key);
+    if (list === undefined) {
+      list = Object.freeze([...nextHops]);
+      if (this.nextHopLists.size >= 65536) this.nextHopLists.clear();
+      this.nextHopLists.set(key, list);
+    }
+    return list;
   }
 
   /** Interns the set a decoded UPDATE's attributes give for NLRI reached via `viaMp`. */

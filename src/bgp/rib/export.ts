@@ -135,13 +135,14 @@ function buildExport(
   let a: Mutable<PathAttributes> = { ...eff.attrs };
   // Fields are cleared by assigning undefined: `delete` would turn the object into a slow
   // dictionary-mode one, and these objects are kept (interned) and read by the encoder.
-  if (target.ebgp && !local) a.med = undefined;
+  if (target.ebgp && !local && a.med !== undefined) a.med = undefined;
   if (actions !== null) a = applyActions(a, actions);
   if (target.ebgp) {
     a.asPath = prependAsns(a.asPath, [target.config.localAsNumber]);
-    a.localPref = undefined;
-    a.originatorId = undefined;
-    a.clusterList = undefined;
+    // Only fields that are present are cleared (assigning would add a property otherwise).
+    if (a.localPref !== undefined) a.localPref = undefined;
+    if (a.originatorId !== undefined) a.originatorId = undefined;
+    if (a.clusterList !== undefined) a.clusterList = undefined;
   } else {
     if (a.localPref === undefined) a.localPref = DEFAULT_LOCAL_PREF;
     if (reflect) {
