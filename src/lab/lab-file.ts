@@ -11,12 +11,25 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { LabError } from "./errors.js";
+import { type LabExpectations, NO_EXPECTATIONS, parseExpectations } from "./expectations.js";
 
 export interface LabMode {
   readonly name: string;
   readonly summary: string;
   /** Datastore directory of this mode, relative to the lab directory. */
   readonly datastore?: string;
+  /** What verify checks in this mode (the lab's `expect`, overridden by the mode's). */
+  readonly expect: LabExpectations;
+}
+
+/**
+ * A LoadBalancer address the lab serves from every pod (the seed's DaemonSet behind a
+ * LoadBalancer service), checked from a host outside the racks.
+ */
+export interface LoadBalancerSpec {
+  readonly address: string;
+  /** Topology node (a plain host) that must reach the address. */
+  readonly client: string;
 }
 
 export interface LabDescription {
@@ -33,6 +46,9 @@ export interface LabDescription {
   /** Pods to create per wren node (topology node name → count). */
   readonly pods: Readonly<Record<string, number>>;
   readonly podPool?: string;
+  /** Expectations without a mode (labs without modes use these). */
+  readonly expect: LabExpectations;
+  readonly loadBalancer?: LoadBalancerSpec;
   /** Other topology files of the lab (containerlab-only variants), relative names. */
   readonly variants: readonly string[];
 }
@@ -68,6 +84,7 @@ export function readLabDescription(dir: string, topologyHint?: string): LabDescr
       modeVariable: "WREN_MODE",
       modes: [],
       pods: {},
+      expect: NO_EXPECTATIONS,
       variants: clabFiles.filter((f) => join(dir, f) !== resolve(topo)),
     };
   }
@@ -83,6 +100,7 @@ export function readLabDescription(dir: string, topologyHint?: string): LabDescr
   const topoName = typeof d.topology === "string" ? d.topology : undefined;
   if (!topoName && !topologyHint)
     fail(file, '"topology" (the *.clab.yml file the runner uses) is missing');
+  const expect = parseExpectations(d.expect, file);
   const modes: LabMode[] = [];
   if (d.modes !== undefined) {
     if (typeof d.modes !== "object" || d.modes === null || Array.isArray(d.modes))
@@ -93,6 +111,7 @@ export function readLabDescription(dir: string, topologyHint?: string): LabDescr
         name: m,
         summary: typeof o.summary === "string" ? o.summary.trim() : "",
         datastore: typeof o.datastore === "string" ? o.datastore : undefined,
+        expect: parseExpectations(o.expect, `${file} mode ${m}`, expect),
       });
     }
   }
@@ -103,6 +122,19 @@ export function readLabDescription(dir: string, topologyHint?: string): LabDescr
         fail(file, `pods.${n} must be a whole number`);
       pods[n] = c;
     }
+  }
+  let loadBalancer: LoadBalancerSpec | undefined;
+  if (d.loadBalancer !== undefined) {
+    const lb = d.loadBalancer as Record<string, unknown> | null;
+    if (
+      typeof lb !== "object" ||
+      lb === null ||
+      typeof lb.address !== "string" ||
+      !/^\d+\.\d+\.\d+\.\d+$/.test(lb.address) ||
+      typeof lb.client !== "string"
+    )
+      fail(file, '"loadBalancer" needs an IPv4 "address" and a "client" node');
+    loadBalancer = { address: lb!.address as string, client: lb!.client as string };
   }
   const defaultMode = typeof d.defaultMode === "string" ? d.defaultMode : undefined;
   if (defaultMode && !modes.some((m) => m.name === defaultMode))
@@ -119,6 +151,8 @@ export function readLabDescription(dir: string, topologyHint?: string): LabDescr
     modes,
     pods,
     podPool: typeof d.podPool === "string" ? d.podPool : undefined,
+    expect,
+    loadBalancer,
     variants: clabFiles.filter((f) => join(dir, f) !== topology),
   };
 }
@@ -165,6 +199,11 @@ export function pickMode(lab: LabDescription, mode: string | undefined): LabMode
     );
   }
   return m;
+}
+
+/** What verify checks for `lab` in `mode`. */
+export function labExpectations(lab: LabDescription, mode: LabMode | undefined): LabExpectations {
+  return mode ? mode.expect : lab.expect;
 }
 
 /** The environment a topology of `lab` is expanded with in `mode`. */

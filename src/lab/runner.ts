@@ -7,7 +7,9 @@
  * frr.conf and daemons files, and wren nodes running `wren run` on a copy of their bound datastore
  * (shared by the nodes, like one datastore in a cluster). Everything is recorded in
  * /run/wren-lab/<prefix>/state.json before it is made, so `down` removes exactly what `up` made,
- * also after a crash or a failed `up`.
+ * also after a crash or a failed `up`. Last, the lab's pods: one namespace each, wired by wren's
+ * CNI plugin run the way a container runtime runs it (pods.ts), and the LoadBalancer stand-in
+ * when the lab has one.
  */
 import { cpSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,8 +17,16 @@ import { fileURLToPath } from "node:url";
 import { calicoNodeName, checkDatastores } from "./datastore-check.js";
 import { LabError } from "./errors.js";
 import { runIn } from "./exec.js";
+import type { LabExpectations } from "./expectations.js";
 import { FrrInstance, parseDaemonsFile } from "./frr.js";
-import { type LabDescription, type LabMode, labEnv, pickMode } from "./lab-file.js";
+import {
+  type LabDescription,
+  type LabMode,
+  type LoadBalancerSpec,
+  labEnv,
+  labExpectations,
+  pickMode,
+} from "./lab-file.js";
 import {
   addAddress,
   addBridge,
@@ -26,6 +36,7 @@ import {
   setMaster,
   setSysctls,
 } from "./netns.js";
+import { createPod, deletePod, type PodHost, type PodRecord, serveLoadBalancer } from "./pods.js";
 import { isAlive, spawnInNamespace } from "./process.js";
 import { RunState } from "./state.js";
 import {
@@ -34,6 +45,7 @@ import {
   type ClabNode,
   checkTopology,
   DEFAULT_LINK_MTU,
+  execAddresses,
   FRR_CONF_PATH,
   FRR_DAEMONS_PATH,
   loadTopology,
@@ -63,6 +75,13 @@ export interface LabNodeRecord {
   readonly control?: string;
   /** Why a wren node is not running, if it is not. */
   readonly notRunning?: string;
+  /** Topology group (the rack, for the ping checks). */
+  readonly group?: string;
+  /** Addresses the node was given (CIDRs), for naming BGP neighbors. */
+  readonly addresses?: readonly string[];
+  /** How `wren run` was started (argv after node, environment), for restarts. */
+  readonly wrenArgs?: readonly string[];
+  readonly wrenEnv?: Readonly<Record<string, string>>;
 }
 
 export interface LabRunMeta {
@@ -72,8 +91,13 @@ export interface LabRunMeta {
   readonly topology: string;
   readonly mode?: string;
   readonly nodes: Record<string, LabNodeRecord>;
-  /** Pods per wren node the lab asks for (created through the CNI plugin once it exists). */
+  /** Pods per wren node the lab asks for. */
   readonly pods: Record<string, number>;
+  /** The pods made (through the CNI plugin). */
+  readonly podList?: readonly PodRecord[];
+  /** What verify checks (the lab's expectations in this mode). */
+  readonly expect?: LabExpectations;
+  readonly loadBalancer?: LoadBalancerSpec;
   readonly complete: boolean;
 }
 
@@ -85,6 +109,8 @@ export interface UpOptions {
   readonly wren?: boolean;
   /** Keep what was built when `up` fails half-way (default: tear it down). */
   readonly keepOnFailure?: boolean;
+  /** Create the lab's pods (default true when wren runs). */
+  readonly pods?: boolean;
   readonly runDir?: string;
   /** Progress lines. */
   readonly log?: (line: string) => void;
@@ -162,6 +188,9 @@ export async function labUp(lab: LabDescription, opts: UpOptions = {}): Promise<
     mode: mode?.name,
     nodes: records,
     pods: { ...lab.pods },
+    podList: [],
+    expect: labExpectations(lab, mode),
+    loadBalancer: lab.loadBalancer,
     complete: false,
   };
   const state = RunState.create(base, prefix, meta as unknown as Record<string, unknown>);
@@ -177,10 +206,16 @@ export async function labUp(lab: LabDescription, opts: UpOptions = {}): Promise<
       state.recordNamespace(ns);
       await createNamespace(ns, { forwarding: n.role !== "bridge" });
       if (n.role === "bridge") await addBridge(ns, n.name);
-      records[n.name] = { name: n.name, role: n.role, ns };
+      records[n.name] = { name: n.name, role: n.role, ns, ...nodeFacts(t, n) };
     }
     for (const n of nodes) {
-      if (sharedWith(n)) records[n.name] = { name: n.name, role: n.role, ns: nsOf(t, prefix, n) };
+      if (sharedWith(n))
+        records[n.name] = {
+          name: n.name,
+          role: n.role,
+          ns: nsOf(t, prefix, n),
+          ...nodeFacts(t, n),
+        };
     }
     save();
     // links
@@ -245,24 +280,24 @@ export async function labUp(lab: LabDescription, opts: UpOptions = {}): Promise<
       const calicoName = calicoNodeName(n);
       const control = join(dir, "wren.sock");
       let notRunning: string | undefined;
+      const wrenArgs = [
+        WREN_MAIN,
+        "run",
+        "--datastore",
+        copy,
+        "--node",
+        calicoName,
+        "--control",
+        control,
+        "--state-file",
+        join(dir, "restart-state.json"),
+      ];
+      const wrenEnv = { ...n.env, NODENAME: calicoName };
       if (canRun) {
-        const pid = await spawnInNamespace(
-          ns,
-          process.execPath,
-          [
-            WREN_MAIN,
-            "run",
-            "--datastore",
-            copy,
-            "--node",
-            calicoName,
-            "--control",
-            control,
-            "--state-file",
-            join(dir, "restart-state.json"),
-          ],
-          { logFile: join(dir, "wren.log"), env: { ...n.env, NODENAME: calicoName } },
-        );
+        const pid = await spawnInNamespace(ns, process.execPath, wrenArgs, {
+          logFile: join(dir, "wren.log"),
+          env: wrenEnv,
+        });
         state.recordProcess(pid, ns, `${n.name}/wren`);
         log(
           `  ${n.name}: wren run --node ${calicoName} (pid ${pid}, log ${join(dir, "wren.log")})`,
@@ -281,11 +316,13 @@ export async function labUp(lab: LabDescription, opts: UpOptions = {}): Promise<
         datastore: copy,
         control,
         notRunning,
+        wrenArgs,
+        wrenEnv,
       };
     }
     save();
     if (canRun && wrenNodes.length) await noteEarlyExits(state, records, log);
-    // pods: created through the CNI plugin (src/cni) once it lands
+    if (opts.pods ?? canRun) await createLabPods(state, meta, records, log);
     state.setMeta("complete", true);
     return state;
   } catch (e) {
@@ -295,6 +332,57 @@ export async function labUp(lab: LabDescription, opts: UpOptions = {}): Promise<
     }
     throw e;
   }
+}
+
+/** Group and addresses of a topology node, kept in its record. */
+function nodeFacts(t: Topology, n: ClabNode): Pick<LabNodeRecord, "group" | "addresses"> {
+  const addresses = [
+    ...execAddresses(n).map((a) => a.cidr),
+    ...t.links.flatMap((l) => [
+      ...(l.a.node === n.name ? l.addrA : []),
+      ...(l.b.node === n.name ? l.addrB : []),
+    ]),
+  ];
+  return { group: n.group, addresses };
+}
+
+/** What the pod code needs to know about a wren node (undefined for other nodes). */
+export function podHost(r: LabNodeRecord | undefined): PodHost | undefined {
+  if (r?.role !== "wren" || !r.datastore || !r.dir || !r.calicoName) return undefined;
+  return { name: r.name, ns: r.ns, calicoName: r.calicoName, datastore: r.datastore, dir: r.dir };
+}
+
+/** The lab's pods (lab.yaml `pods`), all nodes at once, then the LoadBalancer stand-in. */
+async function createLabPods(
+  state: RunState,
+  meta: LabRunMeta,
+  records: Record<string, LabNodeRecord>,
+  log: (l: string) => void,
+): Promise<void> {
+  const list: PodRecord[] = [];
+  const save = () => state.setMeta("podList", list);
+  await Promise.all(
+    Object.entries(meta.pods).map(async ([node, count]) => {
+      const host = podHost(records[node]);
+      if (!host) return;
+      for (let i = 1; i <= count; i++) {
+        const pod = await createPod(state, WREN_MAIN, host, i);
+        list.push(pod);
+        save();
+        log(`  ${node}: pod ${pod.name} ${pod.ips.join(" ")} (${pod.hostVeth}, netns ${pod.ns})`);
+      }
+    }),
+  );
+  const lb = meta.loadBalancer;
+  if (lb) {
+    for (const [i, pod] of list.entries()) {
+      list[i] = await serveLoadBalancer(podHost(records[pod.node])!, pod, lb.address);
+    }
+    save();
+    log(`  LoadBalancer ${lb.address}: served by ${list.length} pods (checked from ${lb.client})`);
+  }
+  list.sort((a, b) => a.ns.localeCompare(b.ns));
+  save();
 }
 
 /** The last non-empty line of a log file ("" when unreadable). */
@@ -345,7 +433,22 @@ export async function labDown(
       "LAB_STATE_INVALID",
       `no lab is recorded under prefix ${prefix} (${join(runDir, prefix)})`,
     );
-  return state.teardown(5000);
+  // CNI DEL for every pod first (releases its address, removes its WorkloadEndpoint), as a
+  // runtime does when a pod goes; best effort: the namespaces go in any case
+  const meta = labMeta(state);
+  const pods: string[] = [];
+  if (existsSync(WREN_MAIN)) {
+    await Promise.all(
+      (meta.podList ?? []).map((p) =>
+        deletePod(state, WREN_MAIN, podHost(meta.nodes?.[p.node]), p).then(
+          () => pods.push(p.ns),
+          () => {},
+        ),
+      ),
+    );
+  }
+  const r = await state.teardown(5000);
+  return { ...r, namespaces: [...pods, ...r.namespaces] };
 }
 
 /** Prefixes of the labs recorded under runDir. */

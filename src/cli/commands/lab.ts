@@ -8,12 +8,14 @@
  *   run [LAB|FILE]     up (unless already up) + verify + how to explore and tear down (`npm run lab`)
  * LAB is a lab name under clab/ (default seed000), a lab directory, or a *.clab.yml file.
  */
+import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import { errorMessage } from "../../common/errors.js";
 import {
   type CheckRow,
   DEFAULT_LAB,
   defaultPrefix,
+  ensureNetnsAddon,
   formatTable,
   LAB_RUN_DIR,
   labDown,
@@ -24,9 +26,11 @@ import {
   listLabs,
   loadCheckedLab,
   loadTopology,
+  type PodRecord,
   pickMode,
   recordedLabs,
   resolveLab,
+  WREN_MAIN,
 } from "../../lab/index.js";
 
 export const summary = "run the seeds' labs in network namespaces (up, verify, status, down, run)";
@@ -35,10 +39,14 @@ function usage(): string {
   const labs = listLabs();
   const lines = [
     "usage: wren lab <up|verify|status|down|run> [LAB|FILE] [--mode MODE] [--prefix PREFIX]",
-    "                [--no-wren] [--timeout SECONDS] [--json]",
+    "                [--no-wren] [--no-pods] [--timeout SECONDS] [--json]",
     "",
-    "  up        build the lab in network namespaces (FRR routers, wren nodes, bridges, links)",
-    "  verify    wait until every check passes (or --timeout, default 60 s); print a table; exit 1 naming failures",
+    "  up        build the lab in network namespaces (FRR routers, wren nodes, bridges, links, and",
+    "            the pods, created through wren's CNI plugin as a container runtime would)",
+    "  verify    wait until every check passes (or --timeout, default 60 s): sessions Established",
+    "            on both ends, expected routes (ECMP sets) on leaves and spines, blackholes and pod",
+    "            routes on nodes, pod pings within a node / a rack / across racks, LoadBalancer",
+    "            reach; print a table; exit 1 naming what failed",
     "  status    show what a recorded lab has (without LAB: every recorded lab)",
     "  down      remove exactly what up made (namespaces, processes), also after a crash",
     "  run       up (unless already up), verify, and print how to explore and tear down",
@@ -46,7 +54,8 @@ function usage(): string {
     `  LAB       a lab under clab/ (default ${DEFAULT_LAB}), a lab directory, or a *.clab.yml file`,
     "  --mode    the lab's BGP mode (default: the lab's default mode)",
     "  --prefix  namespace prefix (default wren-<lab>): namespaces are <prefix>-<node>",
-    "  --no-wren build the fabric but do not start wren on the wren nodes",
+    "  --no-wren build the fabric but do not start wren on the wren nodes (no pods either)",
+    "  --no-pods start wren but create no pods",
     "",
     "labs:",
   ];
@@ -102,9 +111,9 @@ async function printStatus(prefix: string, json: boolean): Promise<boolean> {
     console.log("");
     console.log(
       formatTable(
-        ["ROUTER", "NEIGHBOR", "PEER", "STATE", "PFX RCVD"],
+        ["NODE", "NEIGHBOR", "PEER", "STATE", "PFX"],
         s.sessions.map((x) => [
-          x.node,
+          `${x.node} (${x.source})`,
           x.neighbor,
           x.peerNode ?? "?",
           x.state,
@@ -113,7 +122,34 @@ async function printStatus(prefix: string, json: boolean): Promise<boolean> {
       ),
     );
   }
+  if (s.pods.length) {
+    console.log("");
+    printPods(s.pods);
+  }
   return true;
+}
+
+function printPods(pods: readonly PodRecord[]): void {
+  console.log(
+    formatTable(
+      ["POD", "NODE", "ADDRESS", "HOST SIDE", "NAMESPACE"],
+      pods.map((p) => [
+        p.name,
+        p.node,
+        [...p.ips, ...(p.loadBalancer ? [p.loadBalancer] : [])].join(" "),
+        p.hostVeth,
+        p.ns,
+      ]),
+    ),
+  );
+}
+
+/** How to run wren from here: `wren` when installed, else node with the compiled CLI. */
+function wrenCommand(): string {
+  const rel = relative(process.cwd(), WREN_MAIN);
+  return process.argv[1] && /\bwren$/.test(process.argv[1])
+    ? "wren"
+    : `node ${rel.startsWith("..") ? WREN_MAIN : rel}`;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -127,6 +163,7 @@ export async function run(args: string[]): Promise<number> {
         mode: { type: "string" },
         prefix: { type: "string" },
         "no-wren": { type: "boolean" },
+        "no-pods": { type: "boolean" },
         timeout: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -191,10 +228,12 @@ export async function run(args: string[]): Promise<number> {
       );
     switch (sub) {
       case "up": {
+        await ensureNetnsAddon(log);
         await labUp(lab, {
           prefix,
           mode: values.mode as string | undefined,
           wren: values["no-wren"] ? false : undefined,
+          pods: values["no-pods"] ? false : undefined,
           log,
         });
         log(
@@ -214,14 +253,32 @@ export async function run(args: string[]): Promise<number> {
       case "verify":
       case "run": {
         if (sub === "run" && !recordedLabs().includes(prefix)) {
+          await ensureNetnsAddon(log);
           await labUp(lab, {
             prefix,
             mode: values.mode as string | undefined,
             wren: values["no-wren"] ? false : undefined,
+            pods: values["no-pods"] ? false : undefined,
             log,
           });
         }
-        const { ok, rows } = await labVerify(prefix, { timeoutMs });
+        if (!json) log(`verify: waiting up to ${timeoutMs / 1000} s for every check to pass…`);
+        let lastNote = Date.now();
+        const { ok, rows } = await labVerify(prefix, {
+          timeoutMs,
+          onRound: (r) => {
+            if (json || Date.now() - lastNote < 5000) return;
+            lastNote = Date.now();
+            const failing = r.filter((x) => x.status === "fail");
+            if (failing.length)
+              console.error(
+                `  … ${failing.length} not passing yet (${failing
+                  .slice(0, 3)
+                  .map((x) => `${x.check} ${x.target}`)
+                  .join(", ")}${failing.length > 3 ? ", …" : ""})`,
+              );
+          },
+        });
         if (json) console.log(JSON.stringify({ ok, rows }, null, 2));
         else {
           printRows(rows);
@@ -233,21 +290,35 @@ export async function run(args: string[]): Promise<number> {
           );
         }
         if (sub === "run" && !json) {
-          const any = Object.values((await labStatus(prefix))?.nodes ?? []).find(
-            (n) => n.role === "frr",
-          );
+          const st = await labStatus(prefix);
+          const frr = st?.nodes.find((n) => n.role === "frr");
+          const wren = st?.nodes.find((n) => n.role === "wren" && !n.notRunning);
+          const pods = st?.pods ?? [];
+          const far = pods.length > 1 ? pods[pods.length - 1] : undefined;
+          const wrenCli = wrenCommand();
+          const pfx = values.prefix ? ` --prefix ${prefix}` : "";
+          if (pods.length) {
+            console.log("");
+            printPods(pods);
+          }
           console.log(
             [
               "",
               "explore:",
-              `  wren lab status ${lab.name}${values.prefix ? ` --prefix ${prefix}` : ""}`,
-              any
-                ? `  ip netns exec ${any.ns} vtysh --vty_socket ${LAB_RUN_DIR}/${prefix}/nodes/${any.name} -c 'show bgp summary'`
+              `  ${wrenCli} lab status ${lab.name}${pfx}`,
+              wren
+                ? `  ${wrenCli} status --control ${LAB_RUN_DIR}/${prefix}/nodes/${wren.name}/wren.sock`
                 : "",
-              `  ip netns exec ${prefix}-<node> ip route`,
-              `  wren status --control ${LAB_RUN_DIR}/${prefix}/nodes/<node>/wren.sock`,
+              wren ? `  ip -n ${wren.ns} route` : "",
+              frr
+                ? `  ip netns exec ${frr.ns} vtysh --vty_socket ${LAB_RUN_DIR}/${prefix}/nodes/${frr.name} -c 'show ip route'`
+                : "",
+              pods[0] && far
+                ? `  ip netns exec ${pods[0].ns} ping ${far.ips[0]}          # ${pods[0].name} → ${far.name}`
+                : "",
+              wren ? `  tail -f ${LAB_RUN_DIR}/${prefix}/nodes/${wren.name}/wren.log` : "",
               "tear down:",
-              `  npm run lab -- down${values.prefix ? ` --prefix ${prefix}` : ""}   (or: wren lab down ${lab.name})`,
+              `  npm run lab -- down${pfx}   (or: ${wrenCli} lab down ${lab.name}${pfx})`,
             ]
               .filter(Boolean)
               .join("\n"),

@@ -96,6 +96,7 @@ describe("verifyRows", () => {
     lab: "l",
     complete: true,
     createdAt: "",
+    pods: [],
     nodes: [
       {
         name: "leaf",
@@ -122,24 +123,28 @@ describe("verifyRows", () => {
       },
     ],
     sessions: [
-      { node: "leaf", neighbor: "10.0.0.1", peerNode: "n1", state: "Active" },
-      { node: "leaf", neighbor: "10.0.0.9", state: "Connect" },
-      { node: "leaf", neighbor: "10.0.0.2", peerNode: "n2", state: "Established", pfxRcd: 3 },
+      { node: "leaf", neighbor: "10.0.0.1", peerNode: "n1", state: "Active", source: "frr" },
+      { node: "leaf", neighbor: "10.0.0.9", state: "Connect", source: "frr" },
+      {
+        node: "leaf",
+        neighbor: "10.0.0.2",
+        peerNode: "n2",
+        state: "Established",
+        pfxRcd: 3,
+        source: "frr",
+      },
     ],
   };
 
   it("fails what is broken, skips what was not started, passes the rest", () => {
     const rows = verifyRows(status, meta).map((r) => [r.check, r.target, r.status]);
     expect(rows).toEqual([
-      ["namespace", "leaf", "ok"],
-      ["process", "leaf/frr/bgpd", "ok"],
-      ["namespace", "n1", "ok"],
-      ["wren", "n1", "skip"],
-      ["namespace", "n2", "fail"],
-      ["wren", "n2", "fail"],
-      ["bgp", "leaf → n1 (10.0.0.1)", "skip"],
-      ["bgp", "leaf → ? (10.0.0.9)", "fail"],
-      ["bgp", "leaf → n2 (10.0.0.2)", "ok"],
+      ["node", "leaf", "ok"],
+      ["node", "n1", "skip"],
+      ["node", "n2", "fail"],
+      ["bgp", "? 10.0.0.9 ↔ leaf", "fail"],
+      ["bgp", "leaf ↔ n1", "skip"],
+      ["bgp", "leaf ↔ n2", "fail"],
     ]);
   });
 
