@@ -10,6 +10,7 @@ export * from "./exec.js";
 export * from "./expectations.js";
 export * from "./frr.js";
 export * from "./lab-file.js";
+export * from "./live.js";
 export * from "./netns.js";
 export * from "./pods.js";
 export * from "./process.js";

@@ -280,25 +280,10 @@ export async function labUp(lab: LabDescription, opts: UpOptions = {}): Promise<
       const calicoName = calicoNodeName(n);
       const control = join(dir, "wren.sock");
       let notRunning: string | undefined;
-      const wrenArgs = [
-        WREN_MAIN,
-        "run",
-        "--datastore",
-        copy,
-        "--node",
-        calicoName,
-        "--control",
-        control,
-        "--state-file",
-        join(dir, "restart-state.json"),
-      ];
+      const wrenArgs = wrenRunArgs(copy, calicoName, dir);
       const wrenEnv = { ...n.env, NODENAME: calicoName };
       if (canRun) {
-        const pid = await spawnInNamespace(ns, process.execPath, wrenArgs, {
-          logFile: join(dir, "wren.log"),
-          env: wrenEnv,
-        });
-        state.recordProcess(pid, ns, `${n.name}/wren`);
+        const pid = await spawnWren(state, { name: n.name, ns, dir, wrenArgs, wrenEnv });
         log(
           `  ${n.name}: wren run --node ${calicoName} (pid ${pid}, log ${join(dir, "wren.log")})`,
         );
@@ -332,6 +317,35 @@ export async function labUp(lab: LabDescription, opts: UpOptions = {}): Promise<
     }
     throw e;
   }
+}
+
+/** `wren run` arguments of a lab node (after the node binary). */
+export function wrenRunArgs(datastore: string, calicoName: string, dir: string): string[] {
+  return [
+    WREN_MAIN,
+    "run",
+    "--datastore",
+    datastore,
+    "--node",
+    calicoName,
+    "--control",
+    join(dir, "wren.sock"),
+    "--state-file",
+    join(dir, "restart-state.json"),
+  ];
+}
+
+/** Starts a node's `wren run` in its namespace (log in its directory) and records the PID. */
+export async function spawnWren(
+  state: RunState,
+  r: Pick<LabNodeRecord, "name" | "ns" | "dir" | "wrenArgs" | "wrenEnv">,
+): Promise<number> {
+  const pid = await spawnInNamespace(r.ns, process.execPath, r.wrenArgs!, {
+    logFile: join(r.dir!, "wren.log"),
+    env: { ...r.wrenEnv },
+  });
+  state.recordProcess(pid, r.ns, `${r.name}/wren`);
+  return pid;
 }
 
 /** Group and addresses of a topology node, kept in its record. */

@@ -34,9 +34,9 @@ describe.skipIf(skip)(
       if (!down) await labDown(prefix, runDir);
     });
 
-    it("all eight leaf-spine sessions are Established on both ends", async () => {
+    it("all four leaf-spine sessions are Established on both ends", async () => {
       const { ok, rows } = await labVerify(prefix, { runDir, timeoutMs: 30_000 });
-      expect(rows.filter((r) => r.check === "bgp" && r.status === "ok")).toHaveLength(8);
+      expect(rows.filter((r) => r.check === "bgp" && r.status === "ok")).toHaveLength(4);
       expect(ok).toBe(true);
     });
 
