@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// The RIB clock of the speaker benchmark, run inside the receiver's namespace: asks the receiver
+// how many prefixes its RIB holds (rib-clients.mjs: one connection, requests in a loop, no CLI
+// fork) every INTERVAL ms (or 4× the last answer's latency when that is longer, so that a
+// receiver whose count query is expensive is not kept busy answering; at most 500 ms) and reports changes and the moment the count reaches TARGET. For wren
+// it also scrapes /metrics (in the namespace, 127.0.0.1:9099) every METRICS ms: prom-client's
+// event-loop delay histogram is reset at each scrape, so the maximum over all scrapes is the
+// worst event-loop delay of the whole load.
+//
+//   node rib-poll.mjs CONFIG.json
+//   CONFIG: { kind, target, intervalMs, metricsIntervalMs?, metricsUrl?, client: {...} }
+//
+// stdin: EOF or `stop` ends it (after a last metrics scrape). stdout, JSON lines, epoch ms:
+//   {"event":"ready","t":...,"count":n}
+//   {"event":"rib","t":...,"count":n}         the count changed (t = when the answer arrived)
+//   {"event":"complete","t":...,"count":n,"sentAt":...}
+//   {"event":"metrics","t":...,"loopMaxMs":..,"loopP99Ms":..,"locRib":n}   (wren)
+//   {"event":"final","polls":n,"meanPollMs":..,"maxPollMs":..,"loopMaxMs":..,"loopP99MaxMs":..}
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { now } from "./clock.mjs";
+import { ribClient } from "./rib-clients.mjs";
+
+const cfg = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const out = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let client = null;
+const deadline = Date.now() + 30_000;
+for (;;) {
+  try {
+    client = await ribClient(cfg.kind, cfg.client);
+    break;
+  } catch (e) {
+    if (Date.now() > deadline) {
+      out({ event: "error", text: `cannot reach ${cfg.kind}: ${e.message}` });
+      process.exit(1);
+    }
+    await sleep(100);
+  }
+}
+
+let stopping = false;
+let polls = 0;
+let pollMsSum = 0;
+let pollMsMax = 0;
+let loopMaxMs = 0;
+let loopP99MaxMs = 0;
+
+function metricValue(text, name) {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, "m").exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+async function scrape() {
+  try {
+    const r = await fetch(cfg.metricsUrl);
+    const text = await r.text();
+    const max = (metricValue(text, "wren_nodejs_eventloop_lag_max_seconds") ?? 0) * 1000;
+    const p99 = (metricValue(text, "wren_nodejs_eventloop_lag_p99_seconds") ?? 0) * 1000;
+    const locRib = metricValue(text, "wren_bgp_loc_rib_prefixes");
+    loopMaxMs = Math.max(loopMaxMs, max);
+    loopP99MaxMs = Math.max(loopP99MaxMs, p99);
+    out({
+      event: "metrics",
+      t: now(),
+      loopMaxMs: max,
+      loopP99Ms: p99,
+      locRib,
+      heapUsed: metricValue(text, "wren_nodejs_heap_size_used_bytes"),
+      heapTotal: metricValue(text, "wren_nodejs_heap_size_total_bytes"),
+      external: metricValue(text, "wren_nodejs_external_memory_bytes"),
+      rss: metricValue(text, "wren_process_resident_memory_bytes"),
+    });
+  } catch (e) {
+    out({ event: "metrics-error", text: e.message });
+  }
+}
+
+async function metricsLoop() {
+  if (!cfg.metricsUrl) return;
+  await scrape(); // resets the histogram: the window starts now
+  while (!stopping) {
+    await sleep(cfg.metricsIntervalMs ?? 500);
+    if (!stopping) await scrape();
+  }
+}
+
+async function pollLoop() {
+  let last = -1;
+  let completed = false;
+  while (!stopping) {
+    const sentAt = now();
+    let count;
+    try {
+      count = await client.count();
+    } catch (e) {
+      out({ event: "error", text: e.message });
+      await sleep(cfg.intervalMs);
+      continue;
+    }
+    const t = now();
+    const took = t - sentAt;
+    polls++;
+    pollMsSum += took;
+    if (took > pollMsMax) pollMsMax = took;
+    if (last < 0) out({ event: "ready", t, count });
+    else if (count !== last) out({ event: "rib", t, count });
+    last = count;
+    if (!completed && count >= cfg.target && cfg.target > 0) {
+      completed = true;
+      out({ event: "complete", t, count, sentAt });
+    }
+    // Never spend more than about a fifth of the receiver's time answering us.
+    await sleep(Math.min(500, Math.max(cfg.intervalMs, 4 * took)));
+  }
+}
+
+const loops = Promise.all([pollLoop(), metricsLoop()]);
+
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  await loops;
+  if (cfg.metricsUrl) await scrape();
+  out({
+    event: "final",
+    polls,
+    meanPollMs: polls ? pollMsSum / polls : 0,
+    maxPollMs: pollMsMax,
+    loopMaxMs,
+    loopP99MaxMs,
+  });
+  client.close();
+  process.exit(0);
+}
+
+const rl = createInterface({ input: process.stdin });
+rl.on("line", (l) => {
+  if (l.trim() === "stop") void stop();
+});
+rl.on("close", () => void stop());

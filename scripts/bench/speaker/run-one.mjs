@@ -1,0 +1,311 @@
+// One measured run of the speaker benchmark: one receiver, one case (feeders × prefixes), in
+// fresh namespaces. Order: receiver started; kernel counter, RIB poller, downstream counting peer
+// and keepalive watcher attached and Established; feeders' streams built; a second of quiet; RSS
+// read; then the feeders connect and replay. The clock starts at the first feeder's Established
+// and the run ends when the RIB, the kernel (where the receiver installs routes) and the
+// downstream peer all hold every prefix, or at the deadline. Everything is removed afterwards,
+// also when something failed.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ADDR, BenchLab } from "./lab.mjs";
+import { DOWN_AS, rssBytes, startReceiver, WATCH_AS } from "./receivers.mjs";
+
+const here = new URL(".", import.meta.url).pathname;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Collects a helper's events; `when(pred)` resolves with the first matching event. */
+function eventLog() {
+  const events = [];
+  const waiters = [];
+  return {
+    events,
+    push(ev) {
+      events.push(ev);
+      for (const w of [...waiters]) {
+        if (w.pred(ev)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(ev);
+        }
+      }
+    },
+    when(pred) {
+      const hit = events.find(pred);
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve) => waiters.push({ pred, resolve }));
+    },
+  };
+}
+
+function withTimeout(p, ms, what) {
+  let t;
+  return Promise.race([
+    p,
+    new Promise((_, reject) => {
+      t = setTimeout(
+        () => reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}`)),
+        ms,
+      );
+    }),
+  ]).finally(() => clearTimeout(t));
+}
+
+/**
+ * Runs one case on one receiver. spec: { feeders, count }. opts: { kcBin, intervalMs,
+ * profileDir, log }. Returns the measurements (times in ms from Established).
+ */
+export async function runOne(kind, spec, opts) {
+  const total = spec.feeders * spec.count;
+  const deadlineMs = 60_000 + total * 0.3;
+  const log = opts.log;
+  const lab = await BenchLab.create(spec.feeders);
+  const failures = [];
+  const fail = (what) => (ev) => {
+    failures.push(`${what}: ${ev.event}${ev.text ? ` ${ev.text}` : ""}`);
+  };
+  let recv = null;
+  try {
+    const feeders = Array.from({ length: spec.feeders }, (_, i) => ({
+      name: `feed${i + 1}`,
+      address: ADDR.feeder(i),
+      asn: 65101 + i,
+    }));
+    recv = await startReceiver(kind, lab, feeders, { profileDir: opts.profileDir });
+    const cfgDir = lab.dir("cfg");
+    const writeCfg = (name, obj) => {
+      const p = join(cfgDir, `${name}.json`);
+      writeFileSync(p, JSON.stringify(obj));
+      return p;
+    };
+
+    // Kernel counter.
+    const kc = eventLog();
+    let kcHelper = null;
+    if (recv.kernelProtos) {
+      kcHelper = lab.spawnHelper(
+        "recv",
+        "kernel-count",
+        opts.kcBin,
+        ["watch", recv.kernelProtos.join(","), String(total)],
+        kc.push,
+      );
+      await withTimeout(
+        kc.when((e) => e.event === "ready"),
+        30_000,
+        "the kernel counter",
+      );
+    }
+
+    // RIB poller.
+    const rp = eventLog();
+    const rpHelper = lab.spawnHelper(
+      "recv",
+      "rib-poll",
+      process.execPath,
+      [
+        join(here, "rib-poll.mjs"),
+        writeCfg("rib-poll", { ...recv.rib, target: total, intervalMs: opts.intervalMs }),
+      ],
+      rp.push,
+    );
+    await withTimeout(
+      rp.when((e) => e.event === "ready" || e.event === "error"),
+      40_000,
+      "the RIB poller",
+    );
+
+    // Downstream counting peer and keepalive watcher.
+    const dn = eventLog();
+    const wt = eventLog();
+    const dnHelper = lab.spawnHelper(
+      "down",
+      "downstream",
+      process.execPath,
+      [
+        join(here, "downstream.mjs"),
+        "down",
+        writeCfg("down", {
+          host: ADDR.recvDown,
+          localAddress: ADDR.down,
+          asn: DOWN_AS,
+          bgpId: ADDR.down,
+          holdTime: 240,
+          target: total,
+          retryMs: 60_000,
+        }),
+      ],
+      dn.push,
+    );
+    const wtHelper = lab.spawnHelper(
+      "down",
+      "watch",
+      process.execPath,
+      [
+        join(here, "downstream.mjs"),
+        "watch",
+        writeCfg("watch", {
+          host: ADDR.recvDown,
+          localAddress: ADDR.watch,
+          asn: WATCH_AS,
+          bgpId: ADDR.watch,
+          holdTime: 3,
+          retryMs: 60_000,
+        }),
+      ],
+      wt.push,
+    );
+    await withTimeout(
+      Promise.all([dn, wt].map((l) => l.when((e) => e.event === "established"))),
+      60_000,
+      "the downstream and watcher sessions",
+    );
+
+    // Feeders: build the streams, then go.
+    const fd = eventLog();
+    const fdHelper = lab.spawnHelper(
+      "feed",
+      "feeder",
+      process.execPath,
+      [
+        join(here, "feeder.mjs"),
+        writeCfg("feeder", {
+          host: ADDR.recvFeed,
+          count: spec.count,
+          retryMs: 60_000,
+          sessions: feeders.map((f, i) => ({
+            index: i,
+            localAddress: f.address,
+            asn: f.asn,
+            bgpId: f.address,
+          })),
+        }),
+      ],
+      fd.push,
+    );
+    const ready = await withTimeout(
+      fd.when((e) => e.event === "ready"),
+      120_000,
+      "the feeder",
+    );
+    log(
+      `  feeder ready: ${ready.messages} UPDATEs, ${(ready.bytes / 1e6).toFixed(1)} MB, ${ready.sets} attribute sets`,
+    );
+    for (const [l, what] of [
+      [dn, "downstream"],
+      [wt, "watcher"],
+      [fd, "feeder"],
+    ]) {
+      l.when((e) => ["closed", "notification", "failed"].includes(e.event)).then(fail(what));
+    }
+    await sleep(1000);
+    const pids = recv.pids();
+    const rssBefore = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, rssBytes(p)]));
+    const goAt = Date.now();
+    wtHelper.send("mark");
+    fdHelper.send("go");
+
+    const allEstablished = withTimeout(
+      Promise.all(
+        feeders.map((_, i) => fd.when((e) => e.event === "established" && e.session === i)),
+      ),
+      60_000,
+      "every feeder session to be Established",
+    );
+    const waits = [
+      allEstablished,
+      rp.when((e) => e.event === "complete"),
+      dn.when((e) => e.event === "complete"),
+    ];
+    if (kcHelper) waits.push(kc.when((e) => e.event === "complete"));
+    const failed = new Promise((_, reject) => {
+      const check = setInterval(() => {
+        if (failures.length > 0) {
+          clearInterval(check);
+          reject(new Error(failures.join("; ")));
+        }
+      }, 100);
+      Promise.allSettled(waits).then(() => clearInterval(check));
+    });
+    await withTimeout(
+      Promise.race([Promise.all(waits), failed]),
+      deadlineMs,
+      "the load to complete",
+    );
+    const est = await allEstablished;
+    const t0 = Math.min(...est.map((e) => e.t));
+    await sleep(2000);
+    const rssAfter = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, rssBytes(p)]));
+
+    // Reports.
+    wtHelper.send("report");
+    dnHelper.send("report");
+    const wr = await withTimeout(
+      wt.when((e) => e.event === "report"),
+      10_000,
+      "the watcher's report",
+    );
+    const dr = await withTimeout(
+      dn.when((e) => e.event === "report"),
+      10_000,
+      "the downstream report",
+    );
+    rpHelper.send("stop");
+    const rf = await withTimeout(
+      rp.when((e) => e.event === "final"),
+      20_000,
+      "the RIB poller",
+    );
+    let kernelFinal = null;
+    if (kcHelper) {
+      kcHelper.send("");
+      await kcHelper.close();
+      kernelFinal = kc.events.find((e) => e.event === "final") ?? null;
+    }
+    const sent = fd.events.filter((e) => e.event === "sent");
+    const rssSum = (m) => Object.values(m).reduce((a, b) => a + b, 0);
+    const at = (l, pred) => l.events.find(pred)?.t;
+    const metrics = rp.events.filter((e) => e.event === "metrics");
+    const heapBefore = metrics.filter((e) => e.t < goAt).pop();
+    const heapAfter = metrics[metrics.length - 1];
+    const result = {
+      kind,
+      total,
+      ribMs: at(rp, (e) => e.event === "complete") - t0,
+      kernelMs: kcHelper ? at(kc, (e) => e.event === "complete") - t0 : null,
+      downMs: at(dn, (e) => e.event === "complete") - t0,
+      sentMs: Math.max(...sent.map((e) => e.t)) - t0,
+      establishedSpreadMs: Math.max(...est.map((e) => e.t)) - t0,
+      rssBefore,
+      rssAfter,
+      bytesPerPrefix: (rssSum(rssAfter) - rssSum(rssBefore)) / total,
+      watch: wr,
+      down: dr,
+      poll: { polls: rf.polls, meanMs: rf.meanPollMs, maxMs: rf.maxPollMs },
+      loopMaxMs: recv.rib.metricsUrl ? rf.loopMaxMs : null,
+      loopP99MaxMs: recv.rib.metricsUrl ? rf.loopP99MaxMs : null,
+      kernelOverruns: kernelFinal?.overruns ?? null,
+      kernelFinal: kernelFinal?.count ?? null,
+      heapBytesPerPrefix:
+        heapBefore && heapAfter ? (heapAfter.heapUsed - heapBefore.heapUsed) / total : null,
+      externalBytesPerPrefix:
+        heapBefore && heapAfter ? (heapAfter.external - heapBefore.external) / total : null,
+      window: {
+        pid: Object.values(pids)[0],
+        from: t0,
+        to: Math.max(...[rp, dn, kc].map((l) => at(l, (e) => e.event === "complete") ?? 0)),
+      },
+      trace: {
+        t0,
+        feeder: fd.events,
+        rib: rp.events,
+        kernel: kc.events,
+        down: dn.events,
+        watch: wt.events,
+      },
+    };
+    if (failures.length > 0) result.warnings = failures;
+    return result;
+  } finally {
+    if (recv) await recv.stop().catch(() => {});
+    await lab.teardown();
+  }
+}
