@@ -112,6 +112,8 @@ export interface DataplaneAgentOptions {
 
 export interface DataplaneStatus {
   readonly planned: boolean;
+  /** What the agent is doing: "idle", or the step of the running pass. */
+  readonly stage: string;
   readonly converged: boolean;
   readonly passes: number;
   readonly routes: {
@@ -203,6 +205,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   private convergeTimer: TimerHandle | null = null;
   private deferTimer: TimerHandle | null = null;
   private idleWaiters: (() => void)[] = [];
+  private stage = "idle";
   private stopped = false;
 
   private routeOps = 0;
@@ -334,6 +337,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     for (const key of this.bgpDesired.keys()) if (!this.planRoutes.has(key)) count("bgp");
     return {
       planned: this.plan !== null,
+      stage: this.running ? this.stage : "idle",
       converged: this.converged,
       passes: this.reconciles,
       routes: { desired, bySource, owned: this.ownedCount(), deferred: this.deferred.size },
@@ -439,6 +443,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     if (this.needFullSync) {
       this.needFullSync = false;
       this.needRouteCheck = false;
+      this.stage = "full dump";
       await this.fullDump();
       this.needPlanSync = true;
       this.needResolve = true;
@@ -449,12 +454,14 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     }
     if (this.needRouteCheck) {
       this.needRouteCheck = false;
+      this.stage = "route check";
       await this.checkRoutes();
     }
     const plan = this.plan;
     if (plan === null || this.stopped) return;
     if (this.needPlanSync) {
       this.needPlanSync = false;
+      this.stage = "devices";
       await this.syncDevices(plan);
       this.syncSysctls(plan);
       this.needResolve = true;
@@ -462,6 +469,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     }
     if (this.needResolve) {
       this.needResolve = false;
+      this.stage = "next hops";
       this.rebuildResolver();
       this.recomputePlanRoutes(plan);
       await this.reresolveBgp();
@@ -470,11 +478,16 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       this.needBgpAll = false;
       await this.recomputeBgp(this.bgp.keys());
     }
-    if (this.pendingBgp.length > 0) await this.takeBgpBatches();
+    if (this.pendingBgp.length > 0) {
+      this.stage = "BGP routes";
+      await this.takeBgpBatches();
+    }
     if (this.needNeighSync) {
       this.needNeighSync = false;
+      this.stage = "neighbours";
       await this.syncNeighbours(plan);
     }
+    this.stage = "routes";
     await this.syncRoutes();
     this.reconciles++;
     this.lastReconcileMs = Math.round(this.clock.now() - t0);
@@ -1098,7 +1111,9 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
         if (echoes) this.expectEcho(key, op.kind === "route-del", op.route.protocol, -1);
         this.routeErrors++;
         this.fail(key, op.route, `${op.kind.slice(6)} failed: ${errnoName(errno)}`);
-        if (errno === EEXIST) this.dirty.add(key); // our view was stale: the notification will tell
+        // The kernel has a route our view lacks (a missed or stale notification): re-read the
+        // table rather than trying again blindly.
+        if (errno === EEXIST) this.needRouteCheck = true;
       }
     }
     // Our own non-BGP routes (statics, workloads, VXLAN) are next-hop resolution inputs too.
@@ -1140,6 +1155,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   private onKernelEvents(events: KernelEvent[]): void {
     if (this.stopped) return;
     let drift = false;
+    const downed = new Set<number>();
     for (const e of events) {
       switch (e.kind) {
         case "route": {
@@ -1167,14 +1183,15 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
                 this.linksByName.delete(prev.name);
               this.sysctlDone.delete(prev.name);
             }
-            this.forgetRoutesOn(l.index);
+            downed.add(l.index);
           } else {
+            if (l.flags & IFF_UP) downed.delete(l.index);
             if (prev !== undefined && sameLink(prev, l)) break;
             this.setLink(l);
             if (prev === undefined || prev.index !== l.index || !isOperUp(l))
               this.sysctlDone.delete(l.name);
             if ((l.flags & IFF_UP) === 0 && (prev === undefined || prev.flags & IFF_UP)) {
-              this.forgetRoutesOn(l.index);
+              downed.add(l.index);
             }
           }
           this.needPlanSync = true;
@@ -1213,6 +1230,12 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
           break;
         }
       }
+    }
+    // Links that ended this batch down or gone: their routes were flushed. (A down event
+    // followed by an up one in the same batch is a stale notification, not a flush.)
+    for (const index of downed) {
+      const l = this.links.get(index);
+      if (l === undefined || (l.flags & IFF_UP) === 0) this.forgetRoutesOn(index);
     }
     if (drift && this.plan !== null) this.schedule(this.repairDelayMs);
   }

@@ -221,7 +221,9 @@ export async function run(args: string[]): Promise<number> {
   let queue = Promise.resolve();
   const rl = createInterface({ input: process.stdin });
   rl.on("line", (line) => {
-    queue = queue.then(() => handle(line));
+    // status and show answer at once, even while an earlier command waits for the kernel.
+    if (/"cmd"\s*:\s*"(status|show)"/.test(line)) void handle(line);
+    else queue = queue.then(() => handle(line));
   });
   process.on("SIGHUP", () => {
     queue = queue.then(async () => {

@@ -106,14 +106,25 @@ export class AgentProcess {
   }
 
   /** Sends a command and waits for its answer. */
-  cmd(command: Record<string, unknown>, timeoutMs = 60_000): Promise<Reply> {
+  cmd(command: Record<string, unknown>, timeoutMs = 40_000): Promise<Reply> {
     const id = this.nextId++;
     return new Promise((res, rej) => {
       const timer = setTimeout(() => {
         this.waiters.delete(id);
-        rej(
-          new Error(`no answer to ${JSON.stringify(command)}:\n${this.stderr.slice(-20).join("")}`),
-        );
+        // status is answered even while other commands wait: say where the agent is stuck.
+        const sid = this.nextId++;
+        const fail = (status: unknown) =>
+          rej(
+            new Error(
+              `no answer to ${JSON.stringify(command)}; status ${JSON.stringify(status)}\n${this.stderr.slice(-20).join("")}`,
+            ),
+          );
+        const t2 = setTimeout(() => fail("(no answer)"), 2000);
+        this.waiters.set(sid, (r) => {
+          clearTimeout(t2);
+          fail(r.status);
+        });
+        this.child.stdin.write(`${JSON.stringify({ cmd: "status", id: sid })}\n`);
       }, timeoutMs);
       this.waiters.set(id, (r) => {
         clearTimeout(timer);
