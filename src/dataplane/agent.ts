@@ -40,6 +40,7 @@ import {
   type KernelRoute,
   type RouteKey,
   routeKey,
+  routeKeyOf,
 } from "./model.js";
 import { planNeighbours } from "./neighbours.js";
 import {
@@ -759,14 +760,15 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
 
   /** BGP routes live in the main table with the default metric: the key follows the prefix. */
   private bgpRouteKey(prefix: Prefix): RouteKey {
-    return routeKey({
-      family: prefix.family,
-      table: RT_TABLE_MAIN,
-      dst: prefix.bytes,
-      dstLen: prefix.length,
-      tos: 0,
-      priority: defaultPriority(prefix.family),
-    });
+    return routeKeyOf(
+      prefix.family,
+      RT_TABLE_MAIN,
+      prefix.bytes,
+      0,
+      prefix.length,
+      0,
+      defaultPriority(prefix.family),
+    );
   }
 
   private setBgpDesired(key: RouteKey, r: BgpRoute, k: BgpKernelRoute): void {

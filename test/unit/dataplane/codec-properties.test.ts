@@ -2,8 +2,8 @@
 // robustness of the decoders against arbitrary bytes, and the JSON inputs of `wren dataplane`.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatPrefix } from "../../../src/common/ip/prefix.js";
-import type { KernelRoute } from "../../../src/dataplane/model.js";
+import { formatPrefix, maskInPlace } from "../../../src/common/ip/prefix.js";
+import { type KernelRoute, routeKey } from "../../../src/dataplane/model.js";
 import { RTM_NEWROUTE } from "../../../src/dataplane/netlink/constants.js";
 import { decodeLink } from "../../../src/dataplane/netlink/link-codec.js";
 import { decodeNeighbour } from "../../../src/dataplane/netlink/neigh-codec.js";
@@ -144,5 +144,46 @@ describe("wren dataplane JSON inputs", () => {
       { address: "fe80::1", peer: "fe80::1", interface: "eth0" },
     ]);
     expect(b.withdrawals.map(formatPrefix)).toEqual(["10.2.0.0/26"]);
+  });
+});
+
+describe("route identity keys", () => {
+  const v4 = fc
+    .record({ len: fc.integer({ min: 0, max: 32 }), addr: bytes(4) })
+    .map(({ len, addr }) => {
+      const p = { family: "ipv4" as const, bytes: addr.slice(), length: len };
+      maskInPlace(p.bytes, len);
+      return p;
+    });
+  const key = (
+    p: { bytes: Uint8Array; length: number },
+    extra: { table?: number; priority?: number } = {},
+  ) =>
+    routeKey({
+      family: "ipv4",
+      table: extra.table ?? 254,
+      dst: p.bytes,
+      dstLen: p.length,
+      tos: 0,
+      priority: extra.priority ?? 0,
+    });
+
+  it("gives distinct masked IPv4 prefixes distinct keys, and equal ones equal keys", () => {
+    fc.assert(
+      fc.property(v4, v4, (a, b) => {
+        const same = a.length === b.length && a.bytes.every((x, i) => x === b.bytes[i]);
+        expect(key(a) === key(b)).toBe(same);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("keeps other tables and metrics apart from the main-table identity", () => {
+    fc.assert(
+      fc.property(v4, (p) => {
+        expect(key(p, { table: 100 })).not.toBe(key(p));
+        expect(key(p, { priority: 100 })).not.toBe(key(p));
+      }),
+    );
   });
 });
