@@ -216,6 +216,35 @@ describe.skipIf(skip)(`drift repair${skip ? ` (skipped: ${skip})` : ""}`, () => 
     expect(await count24()).toBe(0);
   });
 
+  it("withdraws BGP routes while their next hop's interface is down and restores them when it is up", async () => {
+    await lab.exec("n1", "ip", ["link", "set", "eth0", "down"]);
+    // The kernel flushes the route with the interface; the agent must not re-add it anywhere.
+    await waitFor(
+      "BGP route gone with eth0",
+      async () => !(await ipRoutes(lab, "n1")).some((l) => l.startsWith("10.244.2.0/26")),
+      WAIT,
+    );
+    await waitFor(
+      "the agent to report the route as not installed",
+      async () => {
+        const bgp = (await agent.status()).bgp as { notInstalled: { prefix: string }[] };
+        return bgp.notInstalled.some((x) => x.prefix === "10.244.2.0/26");
+      },
+      WAIT,
+    );
+    await lab.exec("n1", "ip", ["link", "set", "eth0", "up"]);
+    await waitFor(
+      "BGP route back with eth0",
+      () => has("10.244.2.0/26 via 192.0.2.1 dev eth0 proto bird"),
+      WAIT,
+    );
+    await waitFor(
+      "VXLAN peer route back",
+      () => has("10.245.2.0/26 via 10.245.2.0 dev vxlan.calico onlink"),
+      WAIT,
+    );
+  });
+
   it("removes the device, its routes and entries when the plan no longer has VXLAN", async () => {
     await agent.plan({ ...plan, vxlan: [], vxlanPeers: [] });
     expect(await link("vxlan.calico")).toBe("");
