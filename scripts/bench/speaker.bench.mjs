@@ -109,10 +109,10 @@ outer: for (const c of caseNames) {
         const res = await runOne(kind, CASES[c], {
           kcBin,
           intervalMs,
-          profileDir: kind === "wren" ? profileDir : undefined,
+          profileDir: kind.startsWith("wren") ? profileDir : undefined,
           log,
         });
-        if (profileDir && kind === "wren") {
+        if (profileDir && kind.startsWith("wren")) {
           // CLOCK_MONOTONIC (V8's profile clock, process.hrtime) → epoch ms, for the summary.
           const monoOffsetMs = Date.now() - Number(process.hrtime.bigint()) / 1e6;
           appendFileSync(
@@ -155,7 +155,13 @@ const row = (caseText, metric, values, unit, extra = "") => {
     note: `median of ${values.length} (${runsText}; spread ${fmtMs(lo)}–${fmtMs(hi)})${extra}`,
   });
 };
-const NAMES = { wren: "wren", bird: "BIRD 2", frr: "FRR 8.4", gobgp: "GoBGP 3" };
+const NAMES = {
+  wren: "wren",
+  "wren-speaker": "wren speaker (no kernel)",
+  bird: "BIRD 2",
+  frr: "FRR 8.4",
+  gobgp: "GoBGP 3",
+};
 for (const c of caseNames) {
   for (const kind of receivers) {
     const rs = results[c]?.[kind] ?? [];
@@ -251,7 +257,7 @@ for (const c of caseNames) {
       continue;
     }
     const k = rs.some((x) => x.kernelMs !== null) ? fmtSpread(rs.map((x) => x.kernelMs)) : "n/a";
-    const loop = kind === "wren" ? fmtSpread(rs.map((x) => x.loopMaxMs)) : "";
+    const loop = kind.startsWith("wren") ? fmtSpread(rs.map((x) => x.loopMaxMs)) : "";
     md.push(
       `| ${CASES[c].title} | ${NAMES[kind]} | ${fmtSpread(rs.map((x) => x.ribMs))} | ${k} | ${fmtSpread(rs.map((x) => x.downMs))} | ${fmtSpread(
         rs.map((x) => x.bytesPerPrefix),

@@ -97,7 +97,12 @@ const peer = startPeer({
     lastKeepalive = t;
     out({ event: "established", t, hold });
   },
-  onUpdate: role === "down" ? onUpdate : () => updates++,
+  onUpdate:
+    role === "down"
+      ? onUpdate
+      : (m) => {
+          if (m.length > 23) updates++; // not End-of-RIB: the watcher should get no routes
+        },
   onKeepalive: role === "watch" ? onKeepalive : undefined,
   onNotification: (text) => out({ event: "notification", text }),
   onClose() {

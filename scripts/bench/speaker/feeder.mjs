@@ -4,7 +4,8 @@
 // timed), says `ready`, and on the line `go` on stdin connects every session at once. The moment
 // a session is Established it writes its whole prepared stream (Node pushes it out as fast as the
 // receiver's TCP window allows) followed by End-of-RIB — the same bytes for every receiver.
-// UPDATEs the receiver sends back are counted, not decoded. Stays up (keepalives) until stdin
+// UPDATEs the receiver sends back are counted, not decoded (it should send none: the feeders'
+// export policy is empty). `report` prints those counts; stays up (keepalives) until stdin
 // closes or says `stop`.
 //
 //   node feeder.mjs CONFIG.json
@@ -15,7 +16,7 @@
 //   {"event":"established","session":i,"t":...}
 //   {"event":"sent","session":i,"t":...}          the stream and End-of-RIB left the socket buffer
 //   {"event":"closed"|"notification"|"failed","session":i,"text":...}
-//   {"event":"received","session":i,"updates":n,"bytes":b}   on stop
+//   {"event":"received","session":i,"updates":n,"bytes":b}   on `report` and on stop
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { END_OF_RIB, startPeer } from "./bgp-peer.mjs";
@@ -58,6 +59,8 @@ function go() {
         streams[i] = null; // the socket holds the bytes now
       },
       onUpdate(m) {
+        // End-of-RIB (23 octets) does not count: only UPDATEs carrying routes.
+        if (m.length <= 23) return;
         received[i].updates++;
         received[i].bytes += m.length;
       },
@@ -69,15 +72,20 @@ function go() {
   });
 }
 
+function report() {
+  for (const [i, r] of received.entries()) out({ event: "received", session: i, ...r });
+}
+
 function stop() {
   for (const p of peers) p.stop();
-  for (const [i, r] of received.entries()) out({ event: "received", session: i, ...r });
+  report();
   process.exit(0);
 }
 
 const rl = createInterface({ input: process.stdin });
 rl.on("line", (line) => {
   if (line.trim() === "go") go();
+  else if (line.trim() === "report") report();
   else if (line.trim() === "stop") stop();
 });
 rl.on("close", stop);

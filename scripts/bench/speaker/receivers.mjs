@@ -14,6 +14,7 @@
 //   get a deny-all route-map out.
 // - GoBGP 3: gobgpd with its API on a unix socket; a global export policy rejects towards the
 //   feeders and the watcher. No kernel installation (it has none without zebra).
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
@@ -180,14 +181,80 @@ async function startWren(lab, feeders, opts) {
     pids: () => ({ wren: pid }),
     rib: {
       kind: "wren",
-      client: { control, feeders: feeders.map((f) => f.address) },
-      metricsUrl: "http://127.0.0.1:9099/metrics",
+      client: {
+        control,
+        feeders: feeders.map((f) => f.address),
+        metricsUrl: "http://127.0.0.1:9099/metrics",
+      },
       metricsIntervalMs: 500,
     },
     kernelProtos: [PROTO_BIRD],
     log: join(dir, "wren.log"),
     // SIGTERM = graceful stop: sessions closed, kernel routes left (the namespace goes next).
     // With --cpu-prof the profile is written on this normal exit.
+    stop: () => stopProcesses([pid], { ns: lab.ns.recv, graceMs: 20_000 }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** `wren speaker` configuration (SpeakerConfig JSON, docs/speaker.md) with the same sessions. */
+function speakerConfig(feeders) {
+  const peer = (name, address, asNumber, extra = {}) => ({ name, address, asNumber, ...extra });
+  return {
+    routerId: ADDR.recvFeed,
+    asNumber: LOCAL_AS,
+    policies: [{ name: "export-all", statements: [{ result: "accept" }] }],
+    peers: [
+      ...feeders.map((f) => peer(f.name, f.address, f.asn, { passive: true })),
+      peer("down", ADDR.down, DOWN_AS, { passive: true, exportPolicy: ["export-all"] }),
+      peer("watch", ADDR.watch, WATCH_AS, { passive: true }),
+    ],
+  };
+}
+
+/**
+ * Diagnostic receiver (not in the default list): `wren speaker`, i.e. wren's session and RIB
+ * engines without the daemon's Calico layer and without kernel programming. Its JSON command
+ * stream is attached to two FIFOs opened read-write by the shell (so nothing blocks while the
+ * RIB poller is not attached yet). Compared with `wren` in the same run it separates what the
+ * RIB costs from what the dataplane costs.
+ */
+async function startWrenSpeaker(lab, feeders, opts) {
+  const dir = lab.dir("wsp");
+  const conf = join(dir, "speaker.json");
+  const fifoIn = join(dir, "in");
+  const fifoOut = join(dir, "out");
+  writeFileSync(conf, JSON.stringify(speakerConfig(feeders)));
+  execFileSync("mkfifo", [fifoIn, fifoOut]);
+  const nodeArgs = opts.profileDir
+    ? ["--cpu-prof", "--cpu-prof-dir", opts.profileDir, "--cpu-prof-interval", "500"]
+    : [];
+  const pid = await lab.spawnDaemon(
+    "recv",
+    "wren-speaker",
+    "/bin/sh",
+    [
+      "-c",
+      'exec "$0" "$@" 0<>"$FIFO_IN" 1<>"$FIFO_OUT"',
+      process.execPath,
+      ...nodeArgs,
+      WREN_MAIN,
+      "speaker",
+      "--config",
+      conf,
+    ],
+    join(dir, "speaker.log"),
+    { FIFO_IN: fifoIn, FIFO_OUT: fifoOut },
+  );
+  await sleep(300);
+  if (!isAlive(pid)) throw new Error(`wren speaker exited:\n${tail(join(dir, "speaker.log"))}`);
+  return {
+    kind: "wren-speaker",
+    pids: () => ({ "wren-speaker": pid }),
+    rib: { kind: "wren-speaker", client: { fifoIn, fifoOut }, metricsIntervalMs: 500 },
+    kernelProtos: null,
+    log: join(dir, "speaker.log"),
     stop: () => stopProcesses([pid], { ns: lab.ns.recv, graceMs: 20_000 }),
   };
 }
@@ -368,6 +435,8 @@ export function startReceiver(kind, lab, feeders, opts = {}) {
   switch (kind) {
     case "wren":
       return startWren(lab, feeders, opts);
+    case "wren-speaker":
+      return startWrenSpeaker(lab, feeders, opts);
     case "bird":
       return startBird(lab, feeders);
     case "frr":

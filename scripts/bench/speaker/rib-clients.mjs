@@ -3,7 +3,11 @@
 //
 // - wren:  the daemon's control socket (newline-delimited JSON, docs/cli.md "The control
 //          protocol"): `status`, sum of `prefixes.accepted` over the feeder sessions (accepted
-//          paths enter the decision process in the same work unit, so this is the Loc-RIB).
+//          paths enter the decision process in the same work unit, so this is the Loc-RIB);
+//          metrics() scrapes /metrics (event-loop delay since the last scrape, heap, RSS).
+// - wren-speaker (diagnostic: `wren speaker`, the speaker without Calico and kernel): its JSON
+//          command stream on stdin/stdout, here two FIFOs: `status` → locRibPrefixes.ipv4;
+//          metrics() = its `metrics` command with reset.
 // - BIRD 2: the control socket birdc uses (`bird -s`): text commands, replies as lines
 //          "CODE-text" / " text" ending with a line "CODE text"; `show protocols all`, sum of
 //          "Routes: N imported" over the feeder protocols (imported routes are in the table).
@@ -14,8 +18,10 @@
 //          http2: `apipb.GobgpApi/GetTable` for the global IPv4 unicast table, field
 //          num_destination (protobuf encoded by hand: two fields).
 // Each client: { count(): Promise<number>, close() }.
+import { createReadStream, createWriteStream } from "node:fs";
 import http2 from "node:http2";
 import net from "node:net";
+import { createInterface } from "node:readline";
 
 /** A persistent stream socket with a reply-framing function (bytes → [reply, rest] | null). */
 function framedSocket(path, frame) {
@@ -60,7 +66,12 @@ function framedSocket(path, frame) {
   };
 }
 
-export async function wrenClient({ control, feeders }) {
+function metricValue(text, name) {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, "m").exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+export async function wrenClient({ control, feeders, metricsUrl }) {
   const s = framedSocket(control, (buf) => {
     const nl = buf.indexOf(10);
     return nl < 0 ? null : [buf.subarray(0, nl).toString("utf8"), buf.subarray(nl + 1)];
@@ -76,7 +87,57 @@ export async function wrenClient({ control, feeders }) {
       for (const p of r.result.peers) if (want.has(p.address)) n += p.prefixes.accepted;
       return n;
     },
+    // prom-client resets its event-loop histogram at each scrape: max over scrapes = max overall.
+    async metrics() {
+      const text = await (await fetch(metricsUrl)).text();
+      return {
+        loopMaxMs: (metricValue(text, "wren_nodejs_eventloop_lag_max_seconds") ?? 0) * 1000,
+        loopP99Ms: (metricValue(text, "wren_nodejs_eventloop_lag_p99_seconds") ?? 0) * 1000,
+        locRib: metricValue(text, "wren_bgp_loc_rib_prefixes"),
+        heapUsed: metricValue(text, "wren_nodejs_heap_size_used_bytes"),
+        heapTotal: metricValue(text, "wren_nodejs_heap_size_total_bytes"),
+        external: metricValue(text, "wren_nodejs_external_memory_bytes"),
+        rss: metricValue(text, "wren_process_resident_memory_bytes"),
+      };
+    },
     close: s.close,
+  };
+}
+
+export async function wrenSpeakerClient({ fifoIn, fifoOut }) {
+  const input = createWriteStream(fifoIn, { flags: "r+" });
+  const output = createReadStream(fifoOut, { flags: "r+" });
+  const waiting = new Map();
+  createInterface({ input: output }).on("line", (line) => {
+    if (!line.startsWith('{"id"')) return; // events (peerState, routes, ...)
+    const r = JSON.parse(line);
+    waiting.get(r.id)?.(r);
+    waiting.delete(r.id);
+  });
+  let id = 0;
+  const ask = (cmd) =>
+    new Promise((resolve, reject) => {
+      const n = ++id;
+      waiting.set(n, (r) => (r.ok ? resolve(r.result) : reject(new Error(r.error))));
+      input.write(`${JSON.stringify({ id: n, ...cmd })}\n`);
+    });
+  await ask({ cmd: "status" });
+  return {
+    count: async () => (await ask({ cmd: "status" })).locRibPrefixes.ipv4,
+    async metrics() {
+      const m = await ask({ cmd: "metrics", reset: true });
+      return {
+        loopMaxMs: m.eventLoopDelayMs.max,
+        loopP99Ms: m.eventLoopDelayMs.p99,
+        locRib: m.locRibPrefixes.ipv4,
+        heapUsed: m.heapUsedBytes,
+        rss: m.rssBytes,
+      };
+    },
+    close() {
+      input.destroy();
+      output.destroy();
+    },
   };
 }
 
@@ -231,6 +292,8 @@ export function ribClient(kind, opts) {
   switch (kind) {
     case "wren":
       return wrenClient(opts);
+    case "wren-speaker":
+      return wrenSpeakerClient(opts);
     case "bird":
       return birdClient(opts);
     case "frr":

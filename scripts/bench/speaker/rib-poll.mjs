@@ -8,7 +8,7 @@
 // worst event-loop delay of the whole load.
 //
 //   node rib-poll.mjs CONFIG.json
-//   CONFIG: { kind, target, intervalMs, metricsIntervalMs?, metricsUrl?, client: {...} }
+//   CONFIG: { kind, target, intervalMs, metricsIntervalMs?, client: {...} }
 //
 // stdin: EOF or `stop` ends it (after a last metrics scrape). stdout, JSON lines, epoch ms:
 //   {"event":"ready","t":...,"count":n}
@@ -47,38 +47,19 @@ let pollMsMax = 0;
 let loopMaxMs = 0;
 let loopP99MaxMs = 0;
 
-function metricValue(text, name) {
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, "m").exec(text);
-  return m ? Number(m[1]) : undefined;
-}
-
 async function scrape() {
   try {
-    const r = await fetch(cfg.metricsUrl);
-    const text = await r.text();
-    const max = (metricValue(text, "wren_nodejs_eventloop_lag_max_seconds") ?? 0) * 1000;
-    const p99 = (metricValue(text, "wren_nodejs_eventloop_lag_p99_seconds") ?? 0) * 1000;
-    const locRib = metricValue(text, "wren_bgp_loc_rib_prefixes");
-    loopMaxMs = Math.max(loopMaxMs, max);
-    loopP99MaxMs = Math.max(loopP99MaxMs, p99);
-    out({
-      event: "metrics",
-      t: now(),
-      loopMaxMs: max,
-      loopP99Ms: p99,
-      locRib,
-      heapUsed: metricValue(text, "wren_nodejs_heap_size_used_bytes"),
-      heapTotal: metricValue(text, "wren_nodejs_heap_size_total_bytes"),
-      external: metricValue(text, "wren_nodejs_external_memory_bytes"),
-      rss: metricValue(text, "wren_process_resident_memory_bytes"),
-    });
+    const m = await client.metrics();
+    loopMaxMs = Math.max(loopMaxMs, m.loopMaxMs);
+    loopP99MaxMs = Math.max(loopP99MaxMs, m.loopP99Ms);
+    out({ event: "metrics", t: now(), ...m });
   } catch (e) {
     out({ event: "metrics-error", text: e.message });
   }
 }
 
 async function metricsLoop() {
-  if (!cfg.metricsUrl) return;
+  if (!client.metrics) return;
   await scrape(); // resets the histogram: the window starts now
   while (!stopping) {
     await sleep(cfg.metricsIntervalMs ?? 500);
@@ -122,7 +103,7 @@ async function stop() {
   if (stopping) return;
   stopping = true;
   await loops;
-  if (cfg.metricsUrl) await scrape();
+  if (client.metrics) await scrape();
   out({
     event: "final",
     polls,

@@ -248,6 +248,12 @@ export async function runOne(kind, spec, opts) {
       10_000,
       "the downstream report",
     );
+    fdHelper.send("report");
+    await withTimeout(
+      Promise.all(feeders.map((_, i) => fd.when((e) => e.event === "received" && e.session === i))),
+      10_000,
+      "the feeder's report",
+    );
     rpHelper.send("stop");
     const rf = await withTimeout(
       rp.when((e) => e.event === "final"),
@@ -280,8 +286,8 @@ export async function runOne(kind, spec, opts) {
       watch: wr,
       down: dr,
       poll: { polls: rf.polls, meanMs: rf.meanPollMs, maxMs: rf.maxPollMs },
-      loopMaxMs: recv.rib.metricsUrl ? rf.loopMaxMs : null,
-      loopP99MaxMs: recv.rib.metricsUrl ? rf.loopP99MaxMs : null,
+      loopMaxMs: recv.rib.metricsIntervalMs ? rf.loopMaxMs : null,
+      loopP99MaxMs: recv.rib.metricsIntervalMs ? rf.loopP99MaxMs : null,
       kernelOverruns: kernelFinal?.overruns ?? null,
       kernelFinal: kernelFinal?.count ?? null,
       heapBytesPerPrefix:
@@ -302,6 +308,18 @@ export async function runOne(kind, spec, opts) {
         watch: wt.events,
       },
     };
+    // Sanity: the right routes went to the right places.
+    const leaked = fd.events.filter((e) => e.event === "received" && e.updates > 0);
+    if (leaked.length > 0)
+      failures.push(
+        `feeders received ${leaked.reduce((n, e) => n + e.updates, 0)} UPDATEs with routes`,
+      );
+    if (wr.updates > 0) failures.push(`the watcher received ${wr.updates} UPDATEs with routes`);
+    if (dr.count !== total)
+      failures.push(`downstream holds ${dr.count} prefixes, expected ${total}`);
+    if (kernelFinal && kernelFinal.count !== total)
+      failures.push(`kernel holds ${kernelFinal.count} routes, expected ${total}`);
+    if (kernelFinal?.overruns) failures.push(`kernel counter re-dumped ${kernelFinal.overruns}×`);
     if (failures.length > 0) result.warnings = failures;
     return result;
   } finally {
