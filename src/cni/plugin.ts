@@ -154,16 +154,29 @@ export async function cmdDel(ctx: CommandContext): Promise<void> {
   const wep = await readWep(cfg.datastore, id.namespace, id.wepName);
   const ours =
     wep !== undefined && (wep.containerId === undefined || wep.containerId === inv.containerId);
+  let inside = false;
   if (inv.netns !== "" && netnsExists(inv.netns)) {
-    const container = openContainer(inv.netns);
     try {
-      const r = await container.run({ op: "remove", ifname: inv.ifname });
-      if (r.op === "remove" && r.removed)
-        log.info("container interface removed", { ifname: inv.ifname });
-    } finally {
-      container.close();
+      const container = openContainer(inv.netns);
+      try {
+        const r = await container.run({ op: "remove", ifname: inv.ifname });
+        if (r.op === "remove" && r.removed)
+          log.info("container interface removed", { ifname: inv.ifname });
+        inside = true;
+      } finally {
+        container.close();
+      }
+    } catch (err) {
+      // DEL cleans up what it can: a namespace that cannot be entered any more is no reason
+      // to keep the address and the endpoint
+      if (!(err instanceof CniError) || err.code !== "CNI_UNKNOWN_CONTAINER") throw err;
+      log.warn("container namespace not usable, cleaning up from the host side", {
+        netns: inv.netns,
+        error: err.message,
+      });
     }
-  } else if (ours) {
+  }
+  if (!inside && ours) {
     // the namespace is gone (its veth went with it), unless a runtime kept a stale host end
     const host: RtNetlinkSocket = createRtNetlink();
     try {

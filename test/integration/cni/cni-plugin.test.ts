@@ -290,6 +290,7 @@ describe.skipIf(skip)(`CNI plugin in namespaces${skip ? ` (skipped: ${skip})` : 
   it("a newer sandbox of the same pod keeps its WorkloadEndpoint when the old one's DEL comes late", async () => {
     const fresh = await cni("ADD", "pod6", { env: { CNI_CONTAINERID: "ctr-pod6-b" } });
     expect(fresh.code, fresh.stdout).toBe(0);
+    results.set("pod6", fresh.out!);
     const lateDel = await cni("DEL", "pod6", {
       env: { CNI_CONTAINERID: "ctr-pod6-a" },
       netns: "/run/netns/does-not-exist",
@@ -303,6 +304,16 @@ describe.skipIf(skip)(`CNI plugin in namespaces${skip ? ` (skipped: ${skip})` : 
     expect((await lab.exec("node", "ip", ["-br", "link"])).stdout).toContain(
       (fresh.out!.interfaces as { name: string }[])[0].name,
     );
+  });
+
+  it("DEL with a namespace path that is no namespace cleans up from the host side", async () => {
+    const r = await cni("DEL", "pod6", {
+      env: { CNI_CONTAINERID: "ctr-pod6-b" },
+      netns: "/etc/hostname",
+    });
+    expect(r.code, r.stdout).toBe(0);
+    expect(wepFiles()).not.toContain("node1.test-k8s-pod6-eth0.yaml");
+    expect((await lab.exec("node", "ip", ["-br", "link"])).stdout).not.toContain(hostVeth("pod6"));
   });
 
   describe("errors", () => {
