@@ -20,27 +20,24 @@
 
 import { type Clock, realClock, type TimerHandle } from "../common/clock.js";
 import type {
-  BgpRoute,
   BgpRouteBatch,
   DataplaneAgent,
   DataplaneCounters,
   DesiredDataplane,
 } from "../common/contracts/dataplane.js";
-import type { Family } from "../common/contracts/families.js";
 import { errorMessage } from "../common/errors.js";
 import { parseAddress } from "../common/ip/address.js";
-import { formatPrefix, type Prefix } from "../common/ip/prefix.js";
+import { formatPrefix } from "../common/ip/prefix.js";
+import { BgpTable } from "./bgp-table.js";
 import { IPIP_DEVICE, planDevices } from "./devices.js";
 import { formatRoute } from "./format.js";
 import type { Kernel, KernelEvent, KernelOp, RouteScanEntry } from "./kernel.js";
 import {
   type KernelAddress,
   type KernelLink,
-  type KernelNeighbour,
   type KernelRoute,
   type RouteKey,
   routeKey,
-  routeKeyOf,
 } from "./model.js";
 import { planNeighbours } from "./neighbours.js";
 import {
@@ -53,23 +50,14 @@ import {
   RT_TABLE_MAIN,
   RTPROT_BIRD,
 } from "./netlink/constants.js";
-import {
-  DEFAULT_OWNERSHIP,
-  isWorkloadInterface,
-  type OwnerClass,
-  type OwnershipRules,
-  routeOwner,
-} from "./ownership.js";
-import { NexthopResolver, type Resolution } from "./resolver.js";
+import { DEFAULT_OWNERSHIP, isWorkloadInterface, type OwnershipRules } from "./ownership.js";
+import { NexthopResolver } from "./resolver.js";
 import { type DecideContext, decideRoute, routeMatches } from "./route-diff.js";
 import {
-  type BgpKernelRoute,
-  bgpKernelRoute,
   type CompiledKernelPolicy,
   compileKernelPolicy,
   computePlanRoutes,
   type DesiredRoute,
-  defaultPriority,
   isOperUp,
   type RouteSource,
 } from "./route-plan.js";
@@ -81,6 +69,7 @@ import {
   type SysctlPort,
   workloadSysctls,
 } from "./sysctls.js";
+import { KernelView } from "./view.js";
 
 /** Structured logger (pino's call shape). */
 export interface DataplaneLogger {
@@ -155,21 +144,17 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   private policy: CompiledKernelPolicy | null = null;
 
   // Kernel view.
-  private readonly links = new Map<number, KernelLink>();
-  private readonly linksByName = new Map<string, KernelLink>();
-  private addresses: KernelAddress[] = [];
-  private readonly routes = new Map<RouteKey, KernelRoute>();
-  private readonly neighbours = new Map<string, KernelNeighbour>();
+  private readonly view: KernelView;
 
   // Desired state.
   private planRoutes = new Map<RouteKey, DesiredRoute>();
-  /** BGP routes by the kernel identity they map to. */
-  private readonly bgp = new Map<RouteKey, BgpRoute>();
-  private readonly bgpDesired = new Map<RouteKey, KernelRoute>();
-  private readonly bgpUnresolved = new Map<RouteKey, string>();
-  private readonly byNexthop = new Map<string, Set<RouteKey>>();
-  private readonly nhCache = new Map<string, Resolution>();
   private resolver = new NexthopResolver([]);
+  private readonly bgp = new BgpTable({
+    policy: () => this.policy,
+    resolve: (f, a) => this.resolver.resolve(f, a),
+    linkByName: (n) => this.view.linksByName.get(n),
+    notInstalled: (prefix, reason) => this.log.debug({ prefix, reason }, "BGP route not installed"),
+  });
 
   // Work.
   private dirty = new Set<RouteKey>();
@@ -220,6 +205,9 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     this.clock = options.clock ?? realClock;
     this.sysctl = options.sysctl ?? procSysctl;
     this.rules = options.ownership ?? DEFAULT_OWNERSHIP;
+    this.view = new KernelView(this.rules, (name) => {
+      if (!this.workloadSeen.has(name)) this.workloadSeen.set(name, this.clock.now());
+    });
     this.repairDelayMs = options.repairDelayMs ?? 20;
     this.converged = !(options.restarting ?? false);
     if (!this.converged) {
@@ -295,7 +283,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     if (!options.keepRoutes) {
       // BIRD without `persist`: flush our `proto bird` routes. Felix's state stays.
       const ops: KernelOp[] = [];
-      for (const r of this.routes.values()) {
+      for (const r of this.view.routes.values()) {
         if (r.protocol === RTPROT_BIRD && r.table === RT_TABLE_MAIN)
           ops.push({ kind: "route-del", route: r });
       }
@@ -303,7 +291,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       const removed = results.filter((e) => e === 0).length;
       this.log.info({ removed }, "stopped: removed proto bird routes");
     } else {
-      this.log.info({ routes: this.ownedCount() }, "stopped: routes left in the kernel");
+      this.log.info({ routes: this.view.ownedCount() }, "stopped: routes left in the kernel");
     }
     await this.kernel.close();
     for (const w of this.idleWaiters.splice(0)) w();
@@ -335,24 +323,21 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       desired++;
     };
     for (const d of this.planRoutes.values()) count(d.source);
-    for (const key of this.bgpDesired.keys()) if (!this.planRoutes.has(key)) count("bgp");
+    for (const key of this.bgp.desired.keys()) if (!this.planRoutes.has(key)) count("bgp");
     return {
       planned: this.plan !== null,
       stage: this.running ? this.stage : "idle",
       converged: this.converged,
       passes: this.reconciles,
-      routes: { desired, bySource, owned: this.ownedCount(), deferred: this.deferred.size },
+      routes: { desired, bySource, owned: this.view.ownedCount(), deferred: this.deferred.size },
       bgp: {
-        routes: this.bgp.size,
-        installed: this.bgpDesired.size,
-        unresolved: this.bgpUnresolved.size,
-        notInstalled: [...this.bgpUnresolved].slice(0, 20).map(([key, reason]) => {
-          const r = this.bgp.get(key);
-          return { prefix: r ? formatPrefix(r.prefix) : String(key), reason };
-        }),
+        routes: this.bgp.routes.size,
+        installed: this.bgp.desired.size,
+        unresolved: this.bgp.unresolved.size,
+        notInstalled: this.bgp.notInstalled(20),
       },
       devices: [IPIP_DEVICE, "vxlan.calico", "vxlan-v6.calico"].filter((n) =>
-        this.linksByName.has(n),
+        this.view.linksByName.has(n),
       ),
       problems: [...this.problems],
       failures: [...this.failures.values()].slice(0, 50),
@@ -363,7 +348,8 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   /** Owned kernel routes as `ip route` lines. */
   ownedRoutes(): string[] {
     const out: string[] = [];
-    for (const r of this.routes.values()) if (this.owner(r) !== null) out.push(this.describe(r));
+    for (const r of this.view.routes.values())
+      if (this.view.owner(r) !== null) out.push(this.describe(r));
     return out.sort();
   }
 
@@ -477,7 +463,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     }
     if (this.needBgpAll) {
       this.needBgpAll = false;
-      await this.recomputeBgp(this.bgp.keys());
+      await this.recomputeBgp(this.bgp.routes.keys());
     }
     if (this.pendingBgp.length > 0) {
       this.stage = "BGP routes";
@@ -505,49 +491,18 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       this.kernel.dumpNeighbours("ipv6"),
       this.kernel.dumpNeighbours("bridge"),
     ]);
-    this.links.clear();
-    this.linksByName.clear();
-    for (const l of links) this.setLink(l);
-    this.addresses = [...a4, ...a6];
-    this.routes.clear();
+    this.view.setLinks(links);
+    this.view.addresses = [...a4, ...a6];
+    this.view.routes.clear();
     this.echoes.clear();
     let n = 0;
     for (const list of [r4, r6]) {
       for (const r of list) {
-        if (r.table === RT_TABLE_MAIN) this.routes.set(routeKey(r), r);
+        if (r.table === RT_TABLE_MAIN) this.view.routes.set(routeKey(r), r);
         if (++n % SLICE === 0) await yieldToLoop();
       }
     }
-    this.neighbours.clear();
-    for (const nb of [...n4, ...n6, ...fdb]) this.setNeighbour(nb, false);
-  }
-
-  private setLink(l: KernelLink): void {
-    const prev = this.links.get(l.index);
-    if (prev !== undefined && prev.name !== l.name) this.linksByName.delete(prev.name);
-    this.links.set(l.index, l);
-    this.linksByName.set(l.name, l);
-    if (isWorkloadInterface(l.name, this.rules) && !this.workloadSeen.has(l.name)) {
-      this.workloadSeen.set(l.name, this.clock.now());
-    }
-  }
-
-  private neighbourKey(n: KernelNeighbour): string {
-    return `${n.family}|${n.ifindex}|${n.dst ?? ""}|${n.family === "bridge" ? n.lladdr : ""}`;
-  }
-
-  private setNeighbour(n: KernelNeighbour, removed: boolean): void {
-    const ours = this.links.get(n.ifindex);
-    if (ours === undefined) return;
-    if (
-      !isWorkloadInterface(ours.name, this.rules) &&
-      !this.rules.tunnelDevices.includes(ours.name)
-    ) {
-      return;
-    }
-    const key = this.neighbourKey(n);
-    if (removed) this.neighbours.delete(key);
-    else this.neighbours.set(key, n);
+    this.view.setNeighbours([n4, n6, fdb]);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -556,8 +511,8 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   private async syncDevices(plan: DesiredDataplane): Promise<void> {
     for (let round = 0; round < 4; round++) {
       const dp = planDevices(plan, {
-        links: [...this.links.values()],
-        addresses: this.addresses,
+        links: [...this.view.links.values()],
+        addresses: this.view.addresses,
         tunl0Undeletable: this.tunl0Undeletable,
       });
       for (const p of dp.problems) this.problem(p);
@@ -567,16 +522,16 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       results.forEach((errno, i) => {
         const op = ops[i];
         if (errno === 0) {
-          this.log.info({ op: describeDeviceOp(op, this.links) }, "device changed");
+          this.log.info({ op: describeDeviceOp(op, this.view.links) }, "device changed");
           return;
         }
         this.deviceFailures.add(deviceOpKey(op));
         if (op.kind === "ipip-add" && errno === EOPNOTSUPP) {
           this.problem("tunl0 cannot be created: the kernel has no ipip module");
-        } else if (op.kind === "link-del" && this.links.get(op.index)?.name === IPIP_DEVICE) {
+        } else if (op.kind === "link-del" && this.view.links.get(op.index)?.name === IPIP_DEVICE) {
           this.tunl0Undeletable = true;
         } else {
-          this.problem(`${describeDeviceOp(op, this.links)} failed: ${errnoName(errno)}`);
+          this.problem(`${describeDeviceOp(op, this.view.links)} failed: ${errnoName(errno)}`);
         }
       });
       const [links, a4, a6] = await Promise.all([
@@ -584,10 +539,8 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
         this.kernel.dumpAddresses("ipv4"),
         this.kernel.dumpAddresses("ipv6"),
       ]);
-      this.links.clear();
-      this.linksByName.clear();
-      for (const l of links) this.setLink(l);
-      this.addresses = [...a4, ...a6];
+      this.view.setLinks(links);
+      this.view.addresses = [...a4, ...a6];
       if (!dp.structural) return;
     }
   }
@@ -596,7 +549,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     const settings = globalSysctls(plan.sysctls.ipv4Forwarding, plan.sysctls.ipv6Forwarding);
     let rp: string | null = null;
     for (const w of plan.workloads) {
-      const link = this.linksByName.get(w.name);
+      const link = this.view.linksByName.get(w.name);
       if (link === undefined || !isOperUp(link)) continue;
       if (this.sysctlDone.get(w.name) === link.index) continue;
       rp ??= hostRpFilter(this.sysctl);
@@ -613,8 +566,8 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   private async syncNeighbours(plan: DesiredDataplane): Promise<void> {
     const ops = planNeighbours(
       plan,
-      [...this.links.values()],
-      [...this.neighbours.values()],
+      [...this.view.links.values()],
+      [...this.view.neighbours.values()],
       this.rules,
     );
     if (ops.length === 0) return;
@@ -623,7 +576,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       const op = ops[i];
       if (errno !== 0 && errno !== ENOENT) {
         this.problem(
-          `${op.kind} on ${this.links.get("ifindex" in op ? op.ifindex : 0)?.name ?? "?"} failed: ${errnoName(errno)}`,
+          `${op.kind} on ${this.view.links.get("ifindex" in op ? op.ifindex : 0)?.name ?? "?"} failed: ${errnoName(errno)}`,
         );
       }
     });
@@ -632,8 +585,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       this.kernel.dumpNeighbours("ipv6"),
       this.kernel.dumpNeighbours("bridge"),
     ]);
-    this.neighbours.clear();
-    for (const list of dumps) for (const nb of list) this.setNeighbour(nb, false);
+    this.view.setNeighbours(dumps);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -641,13 +593,13 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
 
   private rebuildResolver(): void {
     const inputs: KernelRoute[] = [];
-    for (const [key, r] of this.routes) {
+    for (const [key, r] of this.view.routes) {
       if (r.protocol === RTPROT_BIRD && this.planRoutes.get(key)?.source !== "bird-static")
         continue;
       inputs.push(r);
     }
     const local: Uint8Array[] = [];
-    for (const a of this.addresses) {
+    for (const a of this.view.addresses) {
       const b = parseAddress(a.address);
       if (b !== null) local.push(b);
     }
@@ -656,7 +608,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
 
   private recomputePlanRoutes(plan: DesiredDataplane): void {
     const next = computePlanRoutes(plan, {
-      linkByName: (n) => this.linksByName.get(n),
+      linkByName: (n) => this.view.linksByName.get(n),
       resolve: (f, a) => this.resolver.resolve(f, a),
       routeKey,
     });
@@ -671,54 +623,18 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     this.planRoutes = next.routes;
   }
 
-  private nexthopKey(address: string, iface: string | undefined): string {
-    return iface === undefined || iface === "" ? address : `${address}%${iface}`;
-  }
-
-  private resolveNexthop(family: Family, address: string, iface?: string): Resolution {
-    const cacheKey = this.nexthopKey(address, iface);
-    const hit = this.nhCache.get(cacheKey);
-    if (hit !== undefined) return hit;
-    let res: Resolution;
-    const addr = parseAddress(address);
-    if (addr === null) res = { ok: false, reason: "bad address" };
-    else if (iface !== undefined && iface !== "") {
-      const link = this.linksByName.get(iface);
-      res =
-        link && isOperUp(link)
-          ? { ok: true, hops: [{ gateway: addr, ifindex: link.index, flags: 0, weight: 1 }] }
-          : { ok: false, reason: `interface ${iface} is missing or down` };
-    } else res = this.resolver.resolve(family, addr);
-    this.nhCache.set(cacheKey, res);
-    return res;
-  }
-
   /** After the resolver changed: recompute the BGP routes whose next hop resolves differently. */
   private async reresolveBgp(): Promise<void> {
-    const old = new Map(this.nhCache);
-    this.nhCache.clear();
-    const affected = new Set<RouteKey>();
-    for (const [cacheKey, keys] of this.byNexthop) {
-      const pct = cacheKey.indexOf("%");
-      const address = pct < 0 ? cacheKey : cacheKey.slice(0, pct);
-      const iface = pct < 0 ? undefined : cacheKey.slice(pct + 1);
-      const family: Family = address.includes(":") ? "ipv6" : "ipv4";
-      const now = this.resolveNexthop(family, address, iface);
-      const before = old.get(cacheKey);
-      if (before === undefined || !sameResolution(before, now)) {
-        for (const k of keys) affected.add(k);
-      }
-    }
-    const tunl = this.linksByName.get(IPIP_DEVICE);
-    const tunlState = tunl ? `${tunl.index}/${isOperUp(tunl)}` : "none";
-    if (tunlState !== this.lastTunl0State) {
-      this.lastTunl0State = tunlState;
-      for (const k of this.bgp.keys()) affected.add(k);
-    }
+    const affected = this.bgp.affectedByResolution();
     if (affected.size > 0) await this.recomputeBgp(affected);
   }
 
-  private lastTunl0State = "";
+  private async recomputeBgp(keys: Iterable<RouteKey>): Promise<void> {
+    let n = 0;
+    for (const _ of this.bgp.recompute(keys, this.dirty)) {
+      if (++n % SLICE === 0) await yieldToLoop();
+    }
+  }
 
   /**
    * A link went admin-down or away: the kernel flushed the routes through it without telling
@@ -727,91 +643,14 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
    */
   private forgetRoutesOn(ifindex: number): void {
     let partial = false;
-    for (const [key, r] of this.routes) {
+    for (const [key, r] of this.view.routes) {
       if (r.nexthops.length === 0 || !r.nexthops.some((h) => h.ifindex === ifindex)) continue;
-      if (r.nexthops.every((h) => h.ifindex === ifindex)) this.routes.delete(key);
+      if (r.nexthops.every((h) => h.ifindex === ifindex)) this.view.routes.delete(key);
       else partial = true;
       this.dirty.add(key);
     }
     if (partial) this.needFullSync = true;
     this.needResolve = true;
-  }
-
-  private bgpContext() {
-    const policy = this.policy;
-    if (policy === null) return null;
-    return {
-      policy,
-      resolveNexthop: (f: Family, a: string, i?: string) => this.resolveNexthop(f, a, i),
-      tunl0: this.linksByName.get(IPIP_DEVICE),
-    };
-  }
-
-  private async recomputeBgp(keys: Iterable<RouteKey>): Promise<void> {
-    const ctx = this.bgpContext();
-    if (ctx === null) return;
-    let n = 0;
-    for (const key of [...keys]) {
-      const r = this.bgp.get(key);
-      if (r !== undefined) this.setBgpDesired(key, r, bgpKernelRoute(r, ctx));
-      if (++n % SLICE === 0) await yieldToLoop();
-    }
-  }
-
-  /** BGP routes live in the main table with the default metric: the key follows the prefix. */
-  private bgpRouteKey(prefix: Prefix): RouteKey {
-    return routeKeyOf(
-      prefix.family,
-      RT_TABLE_MAIN,
-      prefix.bytes,
-      0,
-      prefix.length,
-      0,
-      defaultPriority(prefix.family),
-    );
-  }
-
-  private setBgpDesired(key: RouteKey, r: BgpRoute, k: BgpKernelRoute): void {
-    const prev = this.bgpDesired.get(key);
-    if (k.ok) {
-      if (this.bgpUnresolved.size > 0) this.bgpUnresolved.delete(key);
-      if (prev === undefined || !routeMatches(k.route, prev)) {
-        this.bgpDesired.set(key, k.route);
-        this.dirty.add(key);
-      }
-      return;
-    }
-    if (!k.filtered) {
-      if (!this.bgpUnresolved.has(key)) {
-        this.log.debug(
-          { prefix: formatPrefix(r.prefix), reason: k.reason },
-          "BGP route not installed",
-        );
-      }
-      this.bgpUnresolved.set(key, k.reason);
-    } else this.bgpUnresolved.delete(key);
-    if (prev !== undefined) {
-      this.bgpDesired.delete(key);
-      this.dirty.add(key);
-    }
-  }
-
-  private indexNexthops(key: RouteKey, r: BgpRoute | undefined, add: boolean): void {
-    if (r === undefined) return;
-    for (const nh of r.nexthops) {
-      const k = this.nexthopKey(nh.address, nh.interface);
-      let set = this.byNexthop.get(k);
-      if (add) {
-        if (set === undefined) {
-          set = new Set();
-          this.byNexthop.set(k, set);
-        }
-        set.add(key);
-      } else if (set !== undefined) {
-        set.delete(key);
-        if (set.size === 0) this.byNexthop.delete(k);
-      }
-    }
   }
 
   /**
@@ -821,7 +660,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   private async takeBgpBatches(): Promise<void> {
     const batches = this.pendingBgp;
     this.pendingBgp = [];
-    const ctx = this.bgpContext();
+    const ctx = this.bgp.batchContext();
     let total = 0;
     for (const b of batches) total += b.upserts.length + b.withdrawals.length;
     const session = total >= BULK_ROUTES ? await this.openRouteSync(total + this.dirty.size) : null;
@@ -835,20 +674,11 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       let n = 0;
       for (const batch of batches) {
         for (const prefix of batch.withdrawals) {
-          const key = this.bgpRouteKey(prefix);
-          this.indexNexthops(key, this.bgp.get(key), false);
-          this.bgp.delete(key);
-          this.bgpUnresolved.delete(key);
-          if (this.bgpDesired.delete(key)) this.dirty.add(key);
+          this.bgp.withdraw(prefix, this.dirty);
           if (++n % SLICE === 0) await step();
         }
         for (const r of batch.upserts) {
-          const key = this.bgpRouteKey(r.prefix);
-          const prev = this.bgp.get(key);
-          if (prev !== undefined) this.indexNexthops(key, prev, false);
-          this.bgp.set(key, r);
-          this.indexNexthops(key, r, true);
-          if (ctx) this.setBgpDesired(key, r, bgpKernelRoute(r, ctx));
+          this.bgp.upsert(r, this.dirty, ctx);
           if (++n % SLICE === 0) await step();
         }
       }
@@ -861,20 +691,8 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   // ---------------------------------------------------------------------------------------------
   // Routes
 
-  private owner(r: KernelRoute): OwnerClass | null {
-    return routeOwner(r, this.linkNameOf, this.rules);
-  }
-
-  private readonly linkNameOf = (i: number) => this.links.get(i)?.name;
-
   private describe(r: KernelRoute): string {
-    return formatRoute(r, this.linkNameOf);
-  }
-
-  private ownedCount(): number {
-    let n = 0;
-    for (const r of this.routes.values()) if (this.owner(r) !== null) n++;
-    return n;
+    return formatRoute(r, this.view.linkName);
   }
 
   private wanted(key: RouteKey): KernelRoute | undefined {
@@ -882,12 +700,12 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       const p = this.planRoutes.get(key);
       if (p !== undefined) return p.route;
     }
-    return this.bgpDesired.get(key);
+    return this.bgp.desired.get(key);
   }
 
   private workloadGraceEnd(r: KernelRoute): number {
     if (r.nexthops.length === 0 || this.plan === null) return 0;
-    const name = this.links.get(r.nexthops[0].ifindex)?.name;
+    const name = this.view.links.get(r.nexthops[0].ifindex)?.name;
     if (name === undefined || !isWorkloadInterface(name, this.rules)) return 0;
     const seen = this.workloadSeen.get(name);
     return seen === undefined ? 0 : seen + this.plan.workloadGracePeriod * 1000;
@@ -903,8 +721,8 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     if (this.allDirty) {
       this.allDirty = false;
       const all = new Set<RouteKey>(this.planRoutes.keys());
-      for (const k of this.bgpDesired.keys()) all.add(k);
-      for (const [k, r] of this.routes) if (this.owner(r) !== null) all.add(k);
+      for (const k of this.bgp.desired.keys()) all.add(k);
+      for (const [k, r] of this.view.routes) if (this.view.owner(r) !== null) all.add(k);
       for (const k of this.dirty) all.add(k);
       keys = all;
       this.dirty.clear();
@@ -934,7 +752,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     if (bulk) await this.kernel.watchRoutes(false);
     const ctx: DecideContext = {
       now: this.clock.now(),
-      owner: (r) => this.owner(r),
+      owner: (r) => this.view.owner(r),
       workloadGraceEnd: (r) => this.workloadGraceEnd(r),
       converged: this.converged,
       claimed: false,
@@ -958,7 +776,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
           if (want !== undefined) this.claimed.add(key);
           ctx.claimed = this.claimed.has(key);
         }
-        const action = decideRoute(want, this.routes.get(key), ctx);
+        const action = decideRoute(want, this.view.routes.get(key), ctx);
         if (action.kind !== "defer" && this.deferred.size > 0) this.deferred.delete(key);
         switch (action.kind) {
           case "none":
@@ -1011,16 +829,16 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   private observeRoute(key: RouteKey, r: KernelRoute, removed: boolean): boolean {
     let drift = false;
     if (removed) {
-      const cur = this.routes.get(key);
-      if (cur !== undefined && cur.protocol === r.protocol) this.routes.delete(key);
-    } else this.routes.set(key, r);
+      const cur = this.view.routes.get(key);
+      if (cur !== undefined && cur.protocol === r.protocol) this.view.routes.delete(key);
+    } else this.view.routes.set(key, r);
     const want = this.wanted(key);
     if (want !== undefined) {
       if (removed || !routeMatches(want, r)) {
         this.dirty.add(key);
         drift = true;
       }
-    } else if (!removed && this.owner(r) !== null) {
+    } else if (!removed && this.view.owner(r) !== null) {
       this.dirty.add(key);
       drift = true;
     }
@@ -1042,7 +860,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     const visit = (e: RouteScanEntry) => {
       if (e.table !== RT_TABLE_MAIN) return;
       seen.add(e.key);
-      const cur = this.routes.get(e.key);
+      const cur = this.view.routes.get(e.key);
       if (cur !== undefined && cur.protocol === e.protocol) return;
       this.observeRoute(e.key, e.route(), false);
       changed++;
@@ -1050,8 +868,8 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     await this.kernel.scanRoutes("ipv4", visit);
     await this.kernel.scanRoutes("ipv6", visit);
     // (IPv6 device routes of several interfaces can share an identity: count keys, not entries.)
-    if (seen.size !== this.routes.size) {
-      for (const [key, r] of this.routes) {
+    if (seen.size !== this.view.routes.size) {
+      for (const [key, r] of this.view.routes) {
         if (seen.has(key)) continue;
         this.observeRoute(key, r, true);
         changed++;
@@ -1104,8 +922,8 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       const errno = results[i];
       if (errno === 0 || (op.kind === "route-del" && (errno === ESRCH || errno === ENOENT))) {
         if (errno !== 0 && echoes) this.expectEcho(key, true, op.route.protocol, -1);
-        if (op.kind === "route-del") this.routes.delete(key);
-        else this.routes.set(key, op.route);
+        if (op.kind === "route-del") this.view.routes.delete(key);
+        else this.view.routes.set(key, op.route);
         this.routeOps++;
         if (this.failures.size > 0) this.failures.delete(key);
         if (op.route.protocol !== RTPROT_BIRD) resolutionInputs = true;
@@ -1177,19 +995,14 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
         }
         case "link": {
           const l = e.link;
-          const prev = this.links.get(l.index);
+          const prev = this.view.links.get(l.index);
           if (e.removed) {
-            if (prev !== undefined) {
-              this.links.delete(l.index);
-              if (this.linksByName.get(prev.name)?.index === l.index)
-                this.linksByName.delete(prev.name);
-              this.sysctlDone.delete(prev.name);
-            }
+            if (this.view.removeLink(l.index) !== undefined) this.sysctlDone.delete(l.name);
             downed.add(l.index);
           } else {
             if (l.flags & IFF_UP) downed.delete(l.index);
             if (prev !== undefined && sameLink(prev, l)) break;
-            this.setLink(l);
+            this.view.setLink(l);
             if (prev === undefined || prev.index !== l.index || !isOperUp(l))
               this.sysctlDone.delete(l.name);
             if ((l.flags & IFF_UP) === 0 && (prev === undefined || prev.flags & IFF_UP)) {
@@ -1204,13 +1017,13 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
           const a = e.address;
           const same = (x: KernelAddress) =>
             x.index === a.index && x.address === a.address && x.prefixLen === a.prefixLen;
-          const had = this.addresses.some(same);
+          const had = this.view.addresses.some(same);
           if (e.removed) {
             if (!had) break;
-            this.addresses = this.addresses.filter((x) => !same(x));
+            this.view.addresses = this.view.addresses.filter((x) => !same(x));
           } else {
             if (had) break;
-            this.addresses.push(a);
+            this.view.addresses.push(a);
           }
           this.needPlanSync = true;
           drift = true;
@@ -1218,12 +1031,12 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
         }
         case "neighbour": {
           const n = e.neighbour;
-          const before = this.neighbours.size;
-          const key = this.neighbourKey(n);
-          const prev = this.neighbours.get(key);
-          this.setNeighbour(n, e.removed);
+          const before = this.view.neighbours.size;
+          const key = this.view.neighbourKey(n);
+          const prev = this.view.neighbours.get(key);
+          this.view.setNeighbour(n, e.removed);
           if (
-            this.neighbours.size !== before ||
+            this.view.neighbours.size !== before ||
             (prev !== undefined && (prev.state !== n.state || prev.lladdr !== n.lladdr))
           ) {
             this.needNeighSync = true;
@@ -1236,7 +1049,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     // Links that ended this batch down or gone: their routes were flushed. (A down event
     // followed by an up one in the same batch is a stale notification, not a flush.)
     for (const index of downed) {
-      const l = this.links.get(index);
+      const l = this.view.links.get(index);
       if (l === undefined || (l.flags & IFF_UP) === 0) this.forgetRoutesOn(index);
     }
     if (drift && this.plan !== null) this.schedule(this.repairDelayMs);
@@ -1253,16 +1066,6 @@ function sameLink(a: KernelLink, b: KernelLink): boolean {
     a.kind === b.kind &&
     JSON.stringify(a.vxlan) === JSON.stringify(b.vxlan)
   );
-}
-
-function sameResolution(a: Resolution, b: Resolution): boolean {
-  if (a.ok !== b.ok) return false;
-  if (!a.ok || !b.ok) return true;
-  if (a.hops.length !== b.hops.length) return false;
-  return a.hops.every((h, i) => {
-    const o = b.hops[i];
-    return h.ifindex === o.ifindex && String(h.gateway) === String(o.gateway);
-  });
 }
 
 function deviceOpKey(op: KernelOp): string {
