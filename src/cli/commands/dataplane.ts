@@ -6,7 +6,7 @@
  * docs/dataplane.md.
  *
  * Commands: {"cmd":"status"}, {"cmd":"show"} (owned routes as `ip route` lines),
- * {"cmd":"bgp","upserts":[…],"withdrawals":[…]}, {"cmd":"plan","plan":{…}} or {"cmd":"plan"}
+ * {"cmd":"bgp","upserts":[…],"withdrawals":[…]} (a bare batch line works too), {"cmd":"plan","plan":{…}} or {"cmd":"plan"}
  * (re-read --plan), {"cmd":"sync"} (answer once the kernel matches), {"cmd":"resync"},
  * {"cmd":"converged"}, {"cmd":"stop","keepRoutes":true|false}. An optional "id" is echoed.
  * Signals: SIGTERM/SIGINT = stop keeping routes (graceful), SIGHUP = re-read --plan.
@@ -29,7 +29,8 @@ const USAGE = `usage: wren dataplane --plan FILE.json [--routes FILE.jsonl] [opt
 Programs the kernel of the current network namespace like calico/node (BIRD kernel routes +
 Felix routes, devices, sysctls) from a desired dataplane, and keeps it that way.
   --plan FILE            DesiredDataplane JSON, or a node plan (wren render --json)
-  --routes FILE          BGP route batches as JSON lines ("-" = none; stdin also takes them)
+  --routes FILE          BGP route batches as JSON lines (stdin takes them too, as lines or
+                         {"cmd":"bgp",...})
   --restarting           graceful restart: keep proto bird routes found in the kernel until
                          {"cmd":"converged"} (or --converge-timeout)
   --converge-timeout S   seconds to wait for convergence when restarting (default 120)
@@ -169,9 +170,11 @@ export async function run(args: string[]): Promise<number> {
       return;
     }
     const id = msg.id;
-    const reply = (obj: Json) => out({ ...(id === undefined ? {} : { id }), cmd: msg.cmd, ...obj });
+    // A bare route batch (no "cmd") is a bgp command.
+    const cmd = msg.cmd ?? ("upserts" in msg || "withdrawals" in msg ? "bgp" : undefined);
+    const reply = (obj: Json) => out({ ...(id === undefined ? {} : { id }), cmd, ...obj });
     try {
-      switch (msg.cmd) {
+      switch (cmd) {
         case "status":
           reply({
             ok: true,
@@ -210,7 +213,7 @@ export async function run(args: string[]): Promise<number> {
           reply({ ok: true });
           break;
         default:
-          reply({ ok: false, error: `unknown command ${JSON.stringify(msg.cmd)}` });
+          reply({ ok: false, error: `unknown command ${JSON.stringify(cmd)}` });
       }
     } catch (err) {
       reply({ ok: false, error: errorMessage(err) });
