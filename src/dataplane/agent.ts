@@ -856,19 +856,30 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
    */
   private async checkRoutes(): Promise<void> {
     let changed = 0;
-    const seen = new Set<RouteKey>();
+    // IPv4 identities are unique in a dump; IPv6 device routes of several interfaces can share
+    // one (fe80::/64 on each link), so those are counted as distinct keys.
+    let v4 = 0;
+    const v6 = new Set<RouteKey>();
+    let family: "ipv4" | "ipv6" = "ipv4";
     const visit = (e: RouteScanEntry) => {
       if (e.table !== RT_TABLE_MAIN) return;
-      seen.add(e.key);
+      if (family === "ipv4") v4++;
+      else v6.add(e.key);
       const cur = this.view.routes.get(e.key);
       if (cur !== undefined && cur.protocol === e.protocol) return;
       this.observeRoute(e.key, e.route(), false);
       changed++;
     };
     await this.kernel.scanRoutes("ipv4", visit);
+    family = "ipv6";
     await this.kernel.scanRoutes("ipv6", visit);
-    // (IPv6 device routes of several interfaces can share an identity: count keys, not entries.)
-    if (seen.size !== this.view.routes.size) {
+    // Every identity in the view showed up in the kernel unless the counts differ; only then is
+    // it worth finding which ones are missing.
+    if (v4 + v6.size !== this.view.routes.size) {
+      const seen = new Set<RouteKey>(v6);
+      await this.kernel.scanRoutes("ipv4", (e) => {
+        if (e.table === RT_TABLE_MAIN) seen.add(e.key);
+      });
       for (const [key, r] of this.view.routes) {
         if (seen.has(key)) continue;
         this.observeRoute(key, r, true);
