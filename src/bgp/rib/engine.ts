@@ -108,6 +108,8 @@ export class RibEngine {
   private restartMode = false;
   private converged = false;
   private waiting: Set<string> | null = null;
+  /** Peers that restarted too (R bit) and wait to be fed before our convergence (see below). */
+  private readonly restartingPeers = new Set<PeerState>();
   private convergenceTimer: TimerHandle | null = null;
   private readonly convergedListeners: (() => void)[] = [];
 
@@ -122,6 +124,7 @@ export class RibEngine {
       },
       enqueue: (peer, job) => this.enqueue(peer, job),
       exportDeferred: () => this.restartMode && !this.converged,
+      deferredSessionUp: (peer) => this.deferredSessionUp(peer),
       peerSynchronised: (peer) => this.peerSynchronised(peer),
       exportWork: (peer) => this.queueOut(peer),
     });
@@ -293,6 +296,7 @@ export class RibEngine {
     peer.removed = true;
     peer.up = false;
     this.waiting?.delete(peer.name);
+    this.restartingPeers.delete(peer);
     peer.restartTimer?.cancel();
     peer.staleTimer?.cancel();
     peer.refreshTimer?.cancel();
@@ -327,9 +331,11 @@ export class RibEngine {
         this.queueOut(peer);
         return;
       case "sessionUp":
+        peer.sessionEventsQueued++;
         this.enqueue(peer, { kind: "up", negotiated: message.negotiated });
         return;
       case "sessionDown":
+        peer.sessionEventsQueued++;
         this.enqueue(peer, {
           kind: "down",
           retainRoutes: message.retainRoutes,
@@ -392,11 +398,62 @@ export class RibEngine {
     this.checkConverged();
   }
 
+  /**
+   * A session came up while our initial advertisements are deferred (RFC 4724 §4.1).
+   *
+   * - No graceful restart: the peer promises no End-of-RIB, so it is not waited for.
+   * - R bit set (the peer restarted too): RFC 4724 §4.1 excludes such peers from the wait so two
+   *   restarting speakers never wait for each other. BIRD and FRR wait for them anyway, and so do
+   *   we: FRR sets the R bit for its first restart-time seconds after bgpd starts even when it
+   *   kept our routes as a helper, and declaring convergence before its End-of-RIB would send our
+   *   End-of-RIB to the others (and let the dataplane sweep) with its routes still missing. The
+   *   deadlock the RFC avoids is avoided differently: such a peer is fed our table and End-of-RIB
+   *   without waiting for its own End-of-RIB — as soon as no other established peer is still
+   *   waited for — so a peer that waits for our End-of-RIB first (BIRD, FRR with preserved
+   *   forwarding state, another restarting wren) gets it. Convergence still waits for its
+   *   End-of-RIB, bounded by the convergence timeout.
+   * - Otherwise the peer is waited for and fed at convergence.
+   */
+  private deferredSessionUp(peer: PeerState): void {
+    const gr = peer.negotiated?.gracefulRestart ?? null;
+    if (gr === null) {
+      this.peerSynchronised(peer);
+      return;
+    }
+    if (gr.restarting) {
+      this.restartingPeers.add(peer);
+      this.feedRestartingPeers();
+    }
+  }
+
+  /** Starts the initial advertisement to R-bit peers once no other established peer is awaited
+   *  (peers not connected yet do not hold them back). */
+  private feedRestartingPeers(): void {
+    if (this.restartingPeers.size === 0 || this.converged || this.waiting === null) return;
+    for (const name of this.waiting) {
+      const p = this.core.byName.get(name);
+      // Established, or about to be (its sessionUp is queued): its routes are awaited first.
+      if (p !== undefined && (p.up || p.sessionEventsQueued > 0) && !this.restartingPeers.has(p))
+        return;
+    }
+    const peers = [...this.restartingPeers];
+    this.restartingPeers.clear();
+    for (const p of peers) {
+      if (!p.up) continue;
+      this.core.log?.info(
+        { peer: p.name },
+        "peer restarted too (R bit): sending our table before its End-of-RIB",
+      );
+      this.lifecycle.startInitialDumps(p);
+    }
+  }
+
   private peerSynchronised(peer: PeerState): void {
     if (this.waiting?.delete(peer.name)) this.checkConverged();
   }
 
   private checkConverged(): void {
+    this.feedRestartingPeers();
     if (this.converged || this.waiting === null || this.waiting.size > 0) return;
     // Let the slice that got the last End-of-RIB finish first.
     queueMicrotask(() => this.converge());
@@ -405,6 +462,7 @@ export class RibEngine {
   private converge(): void {
     if (this.converged) return;
     this.converged = true;
+    this.restartingPeers.clear();
     this.convergenceTimer?.cancel();
     this.convergenceTimer = null;
     const wasRestarting = this.restartMode;
@@ -424,6 +482,17 @@ export class RibEngine {
 
   // ---------------------------------------------------------------------------------------------
   // Queries.
+
+  /**
+   * The peer's current session sent End-of-RIB (RFC 4724 §2) for every negotiated family. False
+   * while the session is down and from the moment a session change is reported until the new
+   * session's End-of-RIBs are processed.
+   */
+  endOfRibReceived(peerId: string): boolean {
+    const peer = this.core.byName.get(peerId);
+    if (peer === undefined || !peer.up || peer.sessionEventsQueued > 0) return false;
+    return FAMILIES.every((f) => !peer.families[f].active || peer.families[f].eorReceived);
+  }
 
   peerCounters(peerId: string): {
     received: number;
@@ -577,10 +646,16 @@ export class RibEngine {
     core.tick();
     switch (job.kind) {
       case "up":
+        peer.sessionEventsQueued--;
+        this.restartingPeers.delete(peer);
         this.lifecycle.up(peer, job.negotiated);
         return { units: 1, done: true };
       case "down":
+        peer.sessionEventsQueued--;
+        this.restartingPeers.delete(peer);
         this.lifecycle.down(peer, job.retainRoutes, job.reason);
+        // A peer we were waiting for is gone: R-bit peers may not have to wait for it.
+        this.feedRestartingPeers();
         return { units: 1, done: true };
       case "update":
         return { units: processUpdate(core, this.lifecycle, peer, job.body), done: true };

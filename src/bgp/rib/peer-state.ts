@@ -97,6 +97,8 @@ export class PeerState implements PathSource {
   resetPending = false;
   /** GR view of the last session, for helper mode after it drops. */
   lastGr: GracefulRestartView | null = null;
+  /** sessionUp/sessionDown messages received but not processed yet (inbox order). */
+  sessionEventsQueued = 0;
 
   readonly families: Record<Family, PeerFamily>;
 

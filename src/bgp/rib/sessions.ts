@@ -39,6 +39,8 @@ export interface LifecycleHooks {
   enqueue(peer: PeerState, job: Job): void;
   /** Whether initial advertisements wait for convergence (we restarted, RFC 4724 §4.1). */
   exportDeferred(): boolean;
+  /** A session came up while advertisements are deferred (the engine decides when it is fed). */
+  deferredSessionUp(peer: PeerState): void;
   /** A peer sent End-of-RIB for every family of its session. */
   peerSynchronised(peer: PeerState): void;
   exportWork(peer: PeerState): void;
@@ -114,9 +116,7 @@ export class SessionLifecycle {
     }
     if (after.length > 0) this.hooks.insertNext(peer, after);
     if (!this.hooks.exportDeferred()) this.startInitialDumps(peer);
-    // RFC 4724 §4.1: after our restart, peers without graceful restart or restarting themselves
-    // (R bit) are not waited for.
-    else if (gr === null || gr.restarting) this.hooks.peerSynchronised(peer);
+    else this.hooks.deferredSessionUp(peer);
     core.log?.info({ peer: peer.name, families: n.families, ibgp: n.ibgp }, "session up");
   }
 

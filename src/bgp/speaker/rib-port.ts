@@ -16,6 +16,8 @@ export interface RibPort {
   onKernelRoutes(listener: (batch: BgpRouteBatch) => void): void;
   startRestartMode(): void;
   onConverged(listener: () => void): void;
+  /** The peer's current session sent End-of-RIB for every negotiated family (RFC 4724 §2). */
+  endOfRibReceived(peerId: string): boolean;
   peerCounters(peerId: string): {
     received: number;
     accepted: number;

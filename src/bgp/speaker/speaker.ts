@@ -34,7 +34,7 @@ import {
 } from "../session/index.js";
 import { CeaseSubcode, NotifyCode } from "../wire/index.js";
 import { Bus } from "./bus.js";
-import { defaultRibFactory } from "./default-rib.js";
+import { defaultRibFactory, warmUpRibOnce } from "./default-rib.js";
 import type { RibFactory, RibPort } from "./rib-port.js";
 
 export interface CreateSpeakerOptions {
@@ -44,6 +44,9 @@ export interface CreateSpeakerOptions {
   readonly restarting?: boolean;
   /** The RIB engine; defaults to src/bgp/rib's RibEngine. */
   readonly rib?: RibFactory;
+  /** Warm the default RIB engine's JIT up once per process, right after creation (default true;
+   *  the environment variable WREN_RIB_WARMUP=0 turns it off, for benchmarks of a cold start). */
+  readonly warmUp?: boolean;
   /** Session engine overrides (hostname, error back-off, random source for jitter). */
   readonly session?: Omit<SessionEngineOptions, "clock" | "logger" | "restarting">;
 }
@@ -183,6 +186,7 @@ class BgpSpeaker implements Speaker {
         staleRoutes: counters.stale,
         passive: p.passive,
         rrClient: p.rrClient,
+        endOfRibReceived: s.bgpState === "Established" && this.rib.endOfRibReceived(p.name),
       });
     }
     return {
@@ -235,5 +239,8 @@ export function createSpeakerWith(
 export function createSpeaker(
   options: CreateSpeakerOptions = {},
 ): Speaker & { idle(): Promise<void> } {
-  return createSpeakerWith(options, options.rib ?? defaultRibFactory);
+  const speaker = createSpeakerWith(options, options.rib ?? defaultRibFactory);
+  const warm = options.warmUp ?? process.env.WREN_RIB_WARMUP !== "0";
+  if (options.rib === undefined && warm) void warmUpRibOnce(options.logger ?? silentLogger);
+  return speaker;
 }

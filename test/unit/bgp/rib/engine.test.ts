@@ -317,6 +317,114 @@ describe("RibEngine next hop self for IPv6 and restart deferral", () => {
   });
 });
 
+describe("RibEngine restart deferral with peers that restarted too (R bit)", () => {
+  const gr = (restarting: boolean) => ({
+    restartTime: 120,
+    restarting,
+    notification: true,
+    families: [{ family: "ipv4-unicast" as const, forwarding: true }],
+  });
+
+  it("waits for an R-bit peer's End-of-RIB before converging, but feeds it our table first", async () => {
+    const h = new RibHarness(
+      speakerConfig([A, B], {
+        originate: [{ prefix: "203.0.113.0/24", kind: "block" }],
+      }),
+      { restart: true },
+    );
+    h.up("A", { gracefulRestart: gr(true) }); // e.g. FRR in its first restart-time after start
+    h.up("B", { gracefulRestart: gr(false) });
+    await h.settle();
+    // B (no R bit) is still waited for: nobody is fed yet.
+    expect(h.take("A")).toEqual([]);
+    h.send("B", { announce: ["198.51.100.0/24"], asPath: "65002", nextHop: "10.0.0.3" });
+    h.eor("B");
+    await h.settle();
+    // Every other established peer is in: A gets the whole table and our End-of-RIB before its
+    // own End-of-RIB (a peer that waits for ours first is not deadlocked)...
+    expect(updates(h.take("A"))).toEqual([
+      expect.objectContaining({ announce: ["203.0.113.0/24"] }),
+      expect.objectContaining({ announce: ["198.51.100.0/24"] }),
+      { eor: "ipv4-unicast" },
+    ]);
+    // ...but convergence (B's table, End-of-RIB to B, the kernel sweep) waits for A's End-of-RIB.
+    expect(h.converged).toBe(0);
+    expect(h.engine.restartInProgress()).toBe(true);
+    expect(h.take("B")).toEqual([]);
+    h.send("A", { announce: ["192.0.2.0/24"], asPath: "65001", nextHop: "10.0.0.2" });
+    h.eor("A");
+    await h.settle();
+    expect(h.converged).toBe(1);
+    expect(h.engine.restartInProgress()).toBe(false);
+    const toB = updates(h.take("B"));
+    expect(toB.at(-1)).toEqual({ eor: "ipv4-unicast" });
+    expect(toB.flatMap((u) => ("announce" in u ? (u.announce ?? []) : [])).sort()).toEqual([
+      "192.0.2.0/24",
+      "203.0.113.0/24",
+    ]);
+  });
+
+  it("two restarting speakers do not wait for each other: each is fed, then both converge", async () => {
+    const h = new RibHarness(speakerConfig([A]), { restart: true });
+    h.up("A", { gracefulRestart: gr(true) });
+    await h.settle();
+    expect(h.take("A")).toEqual([{ eor: "ipv4-unicast" }]);
+    expect(h.converged).toBe(0);
+    h.eor("A");
+    await h.settle();
+    expect(h.converged).toBe(1);
+  });
+
+  it("an R-bit peer that never sends End-of-RIB holds convergence until the convergence timeout", async () => {
+    const h = new RibHarness(
+      speakerConfig([A], {
+        gracefulRestart: { enabled: true, restartTime: 120, convergenceTimeout: 30 },
+      }),
+      { restart: true },
+    );
+    h.up("A", { gracefulRestart: gr(true) });
+    await h.settle();
+    h.clock.advance(29_000);
+    await h.settle();
+    expect(h.converged).toBe(0);
+    h.clock.advance(1_000);
+    await h.settle();
+    expect(h.converged).toBe(1);
+  });
+});
+
+describe("RibEngine End-of-RIB per peer", () => {
+  it("endOfRibReceived: every negotiated family, reset by a session change as soon as it is reported", async () => {
+    const h = new RibHarness(speakerConfig([A, B]));
+    const both = {
+      families: ["ipv4-unicast", "ipv6-unicast"] as ("ipv4-unicast" | "ipv6-unicast")[],
+    };
+    expect(h.engine.endOfRibReceived("A")).toBe(false);
+    h.up("A", both);
+    await h.settle();
+    h.eor("A");
+    await h.settle();
+    expect(h.engine.endOfRibReceived("A")).toBe(false); // IPv6 still missing
+    h.eor("A", "ipv6-unicast");
+    await h.settle();
+    expect(h.engine.endOfRibReceived("A")).toBe(true);
+    expect(h.engine.endOfRibReceived("B")).toBe(false);
+    expect(h.engine.endOfRibReceived("nobody")).toBe(false);
+    // A new session replaces the old one: false from the moment it is reported.
+    h.down("A");
+    h.up("A", both);
+    expect(h.engine.endOfRibReceived("A")).toBe(false);
+    await h.settle();
+    expect(h.engine.endOfRibReceived("A")).toBe(false);
+    h.eor("A");
+    h.eor("A", "ipv6-unicast");
+    await h.settle();
+    expect(h.engine.endOfRibReceived("A")).toBe(true);
+    h.down("A", true);
+    expect(h.engine.endOfRibReceived("A")).toBe(false);
+  });
+});
+
 describe("RibEngine session edge cases", () => {
   it("a second sessionUp without sessionDown drops the old session's routes and re-advertises", async () => {
     const h = new RibHarness(speakerConfig([A, B]));

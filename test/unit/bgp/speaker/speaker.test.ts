@@ -3,6 +3,7 @@
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  createSpeaker,
   createSpeakerWith,
   type RibPort,
   speakerConfigFromJson,
@@ -45,6 +46,10 @@ class StubRib implements RibPort {
     this.restartMode = true;
   }
   onConverged(_l: () => void) {}
+  readonly endOfRib = new Set<string>();
+  endOfRibReceived(peerId: string) {
+    return this.endOfRib.has(peerId);
+  }
   peerCounters() {
     return { received: 3, accepted: 2, advertised: 1, stale: 0 };
   }
@@ -83,10 +88,11 @@ function freePort(host: string): Promise<number> {
   });
 }
 
-async function until(cond: () => boolean, what: string): Promise<void> {
+async function until(cond: () => boolean, what: string, seen?: () => string): Promise<void> {
   const end = Date.now() + 8000;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}${seen ? `; last seen: ${seen()}` : ""}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -164,6 +170,10 @@ describe("speaker composition", () => {
       to: "Established",
       reason: null,
     });
+    // End-of-RIB as the RIB reports it, only while the session is Established
+    expect(st.peers[0].endOfRibReceived).toBe(false);
+    a.rib.endOfRib.add("B");
+    expect(a.speaker.status().peers[0].endOfRibReceived).toBe(true);
 
     // soft change: description only; the session stays up
     const soft = await a.speaker.configure(
@@ -231,6 +241,65 @@ describe("speaker composition", () => {
       () => a.speaker.status().peers[0].lastError === "Received: Out of resources",
       "A to see the Cease",
     );
+  });
+
+  it("endOfRibReceived: true once the peer's End-of-RIB reached the real RIB, false after the session drops", async () => {
+    const mk = () => {
+      const s = createSpeaker({ warmUp: false, session: { hostname: null } });
+      speakers.push(s);
+      return s;
+    };
+    const a = mk();
+    const b = mk();
+    const pa = await freePort("127.0.0.1");
+    const pb = await freePort("127.0.0.2");
+    const common = { holdTime: 9, connectRetryTime: 1, exportPolicy: ["all"] };
+    const policies = [{ name: "all", statements: [{ result: "accept" }] }];
+    await a.configure(
+      speakerConfigFromJson({
+        routerId: "10.0.0.1",
+        asNumber: 65001,
+        listen: { address: "127.0.0.1", port: pa },
+        policies,
+        peers: [
+          {
+            name: "B",
+            address: "127.0.0.2",
+            port: pb,
+            asNumber: 65002,
+            sourceAddress: "127.0.0.1",
+            ...common,
+          },
+        ],
+      }),
+    );
+    await b.configure(
+      speakerConfigFromJson({
+        routerId: "10.0.0.2",
+        asNumber: 65002,
+        listen: { address: "127.0.0.2", port: pb },
+        policies,
+        peers: [
+          {
+            name: "A",
+            address: "127.0.0.1",
+            port: pa,
+            asNumber: 65001,
+            sourceAddress: "127.0.0.2",
+            ...common,
+          },
+        ],
+      }),
+    );
+    await until(
+      () => a.status().peers[0]?.endOfRibReceived === true,
+      "B's End-of-RIB at A",
+      () => JSON.stringify(a.status().peers[0]),
+    );
+    await until(() => b.status().peers[0]?.endOfRibReceived === true, "A's End-of-RIB at B");
+    await a.stop("graceful");
+    await until(() => b.status().peers[0]?.bgpState !== "Established", "B to lose the session");
+    expect(b.status().peers[0].endOfRibReceived).toBe(false);
   });
 
   it("starts the RIB in restart mode and sets the R bit after our own restart", () => {
