@@ -9,8 +9,13 @@
  */
 import { closeSync } from "node:fs";
 import net from "node:net";
+import { bytesToHex } from "../../common/bytes/hex.js";
 import type { Clock } from "../../common/clock.js";
-import type { NotificationData, SessionToRib } from "../../common/contracts/bgp-engines.js";
+import type {
+  NegotiatedSession,
+  NotificationData,
+  SessionToRib,
+} from "../../common/contracts/bgp-engines.js";
 import { afiSafiNameOfFamily } from "../../common/contracts/families.js";
 import type { BgpState, MessageCounters, NegotiatedView } from "../../common/contracts/speaker.js";
 import type { PeerConfig } from "../../common/contracts/speaker-config.js";
@@ -31,6 +36,8 @@ import {
 import {
   BgpError,
   CeaseSubcode,
+  type CodecContext,
+  contextFromNegotiated,
   DEFAULT_CONTEXT,
   decodeMessage,
   encodeMessage,
@@ -38,12 +45,16 @@ import {
   MAX_EXTENDED_MESSAGE,
   MessageType,
   NotifyCode,
+  notificationCodeName,
+  notificationSubcodeName,
 } from "../wire/index.js";
 import { Connection } from "./connection.js";
+import { onLinkLinkLocal } from "./link-local.js";
 import type { Logger } from "./logger.js";
 import { plainAddress, socketErrorText } from "./socket-errors.js";
 import { BGP_TOS, loadSockopt, requireSockopt, type SockoptAddon } from "./sockopt.js";
 import { TimerSet } from "./timers.js";
+import { traceEnabled, traceMessage } from "./trace.js";
 
 export interface PeerContext {
   readonly clock: Clock;
@@ -196,6 +207,10 @@ export class PeerSession {
   sendUpdates(messages: readonly Uint8Array[]): void {
     const conn = this.upConn();
     if (!conn) return;
+    if (traceEnabled(this.ctx.logger)) {
+      const ctx = this.codecContext(conn.id, "send");
+      for (const m of messages) traceMessage(this.ctx.logger, this.peer.name, "out", m, ctx);
+    }
     let ok = true;
     for (const m of messages) ok = conn.write(m) && ok;
     this.counters.updatesOut += messages.length;
@@ -206,7 +221,7 @@ export class PeerSession {
   sendRouteRefresh(afi: number, safi: number, subtype: number): void {
     const conn = this.upConn();
     if (!conn) return;
-    conn.write(encodeMessage({ type: "ROUTE-REFRESH", afi, safi, subtype }, DEFAULT_CONTEXT));
+    this.write(conn, encodeMessage({ type: "ROUTE-REFRESH", afi, safi, subtype }, DEFAULT_CONTEXT));
   }
 
   status(): PeerSessionStatus {
@@ -254,6 +269,34 @@ export class PeerSession {
   }
 
   // ------------------------------------------------------------------------------------------
+
+  /** Adds our link-local address for an on-link IPv6 peer (RFC 2545 §3 next hop self). */
+  private withLinkLocal(n: NegotiatedSession): NegotiatedSession {
+    if (familyOf(n.localAddress) !== "ipv6") return n;
+    let ll: string | null = null;
+    try {
+      ll = onLinkLinkLocal(n.localAddress, n.remoteAddress);
+    } catch (err) {
+      this.ctx.logger.warn(
+        { peer: this.peer.name, err: String(err) },
+        "cannot read the interfaces for our link-local address",
+      );
+    }
+    return ll === null ? n : { ...n, localLinkLocalAddress: ll };
+  }
+
+  /** Writes one message, traced at debug level. */
+  private write(conn: Connection, message: Uint8Array): boolean {
+    if (traceEnabled(this.ctx.logger))
+      traceMessage(this.ctx.logger, this.peer.name, "out", message);
+    return conn.write(message);
+  }
+
+  /** The codec context of a connection's negotiated session (defaults before OPEN). */
+  private codecContext(connId: number, direction: "receive" | "send"): CodecContext {
+    const n = this.state.conns.find((c) => c.id === connId)?.negotiated;
+    return n ? contextFromNegotiated(n, direction) : DEFAULT_CONTEXT;
+  }
 
   private upConn(): Connection | null {
     return this.upConnId === null ? null : (this.conns.get(this.upConnId) ?? null);
@@ -313,19 +356,26 @@ export class PeerSession {
         }
         return;
       }
-      case "sendOpen":
-        this.conns.get(a.connId)?.write(encodeMessage(a.open, DEFAULT_CONTEXT));
+      case "sendOpen": {
+        const conn = this.conns.get(a.connId);
+        if (conn) this.write(conn, encodeMessage(a.open, DEFAULT_CONTEXT));
         return;
-      case "sendKeepalive":
-        if (this.conns.get(a.connId)?.write(KEEPALIVE) !== undefined) this.counters.keepalivesOut++;
+      }
+      case "sendKeepalive": {
+        const conn = this.conns.get(a.connId);
+        if (!conn) return;
+        this.write(conn, KEEPALIVE);
+        this.counters.keepalivesOut++;
         return;
+      }
       case "sendNotification": {
         const conn = this.conns.get(a.connId);
         if (!conn) return;
+        // Logged at warn (every level shows it), so not traced again at debug.
         conn.write(encodeMessage({ type: "NOTIFICATION", ...a.notification }, DEFAULT_CONTEXT));
         this.counters.notificationsOut++;
         this.ctx.logger.warn(
-          { peer: this.peer.name, code: a.notification.code, subcode: a.notification.subcode },
+          { peer: this.peer.name, dir: "out", ...notificationFields(a.notification) },
           `sent NOTIFICATION: ${notificationText(a.notification)}`,
         );
         return;
@@ -343,15 +393,20 @@ export class PeerSession {
         const conn = this.conns.get(a.connId);
         if (conn && a.negotiated.extendedMessage)
           conn.framer.setMaxMessageLength(MAX_EXTENDED_MESSAGE);
+        const negotiated = this.withLinkLocal(a.negotiated);
         this.ctx.logger.info(
           {
             peer: this.peer.name,
-            families: a.negotiated.families,
-            holdTime: a.negotiated.holdTime,
+            families: negotiated.families,
+            holdTime: negotiated.holdTime,
+            localAddress: negotiated.localAddress,
+            ...(negotiated.localLinkLocalAddress
+              ? { localLinkLocalAddress: negotiated.localLinkLocalAddress }
+              : {}),
           },
           "session established",
         );
-        this.ctx.toRib({ type: "sessionUp", peerId: this.peer.name, negotiated: a.negotiated });
+        this.ctx.toRib({ type: "sessionUp", peerId: this.peer.name, negotiated });
         return;
       }
       case "sessionDown":
@@ -518,6 +573,10 @@ export class PeerSession {
 
   private onMessage(conn: Connection, m: Uint8Array): void {
     const type = m[18];
+    // NOTIFICATIONs are logged at warn below; everything else is traced at debug.
+    if (type !== MessageType.NOTIFICATION && traceEnabled(this.ctx.logger)) {
+      traceMessage(this.ctx.logger, this.peer.name, "in", m, this.codecContext(conn.id, "receive"));
+    }
     switch (type) {
       case MessageType.UPDATE:
         this.counters.updatesIn++;
@@ -544,6 +603,10 @@ export class PeerSession {
         // A malformed NOTIFICATION still ends the session (RFC 4271 §6.4).
         this.counters.notificationsIn++;
         const notification = { code: m[19] ?? 0, subcode: m[20] ?? 0, data: m.subarray(21) };
+        this.ctx.logger.warn(
+          { peer: this.peer.name, dir: "in", malformed: true, ...notificationFields(notification) },
+          `received NOTIFICATION: ${notificationText(notification)}`,
+        );
         this.fire({ type: "NotifMsg", connId: conn.id, notification });
         return;
       }
@@ -561,7 +624,7 @@ export class PeerSession {
         this.counters.notificationsIn++;
         const notification = { code: decoded.code, subcode: decoded.subcode, data: decoded.data };
         this.ctx.logger.warn(
-          { peer: this.peer.name, code: decoded.code, subcode: decoded.subcode },
+          { peer: this.peer.name, dir: "in", ...notificationFields(notification) },
           `received NOTIFICATION: ${notificationText(notification)}`,
         );
         this.fire({ type: "NotifMsg", connId: conn.id, notification });
@@ -590,4 +653,15 @@ export class PeerSession {
   get fsmConns(): readonly Conn[] {
     return this.state.conns;
   }
+}
+
+/** Log fields of a NOTIFICATION: code and subcode with their names, and the data in hex. */
+function notificationFields(n: NotificationData): Record<string, unknown> {
+  return {
+    code: n.code,
+    subcode: n.subcode,
+    codeName: notificationCodeName(n.code),
+    subcodeName: notificationSubcodeName(n.code, n.subcode),
+    data: bytesToHex(n.data),
+  };
 }

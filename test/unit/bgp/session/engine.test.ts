@@ -11,13 +11,17 @@ import { loadSockopt } from "../../../../src/bgp/session/sockopt.js";
 import {
   DEFAULT_CONTEXT,
   decodeMessage,
+  emptyNlri,
   encodeMessage,
   Framer,
+  makeContext,
+  nlriFromPrefixes,
 } from "../../../../src/bgp/wire/index.js";
 import type { BgpMessage } from "../../../../src/bgp/wire/types.js";
 import { ManualClock } from "../../../../src/common/clock.js";
 import type { SessionToRib } from "../../../../src/common/contracts/bgp-engines.js";
 import type { PeerConfig, SpeakerConfig } from "../../../../src/common/contracts/speaker-config.js";
+import { parsePrefix } from "../../../../src/common/ip/prefix.js";
 
 function peer(
   name: string,
@@ -223,6 +227,75 @@ describe("session engine over loopback", () => {
     await until(() => a.of("writable").length > 0, "writable at A");
     expect(a.engine.status("B")!.messages.updatesOut).toBe(1);
     expect(b.engine.status("A")!.messages.updatesIn).toBe(1);
+  });
+
+  it("at debug level traces every message sent and received; with debug off builds no trace", async () => {
+    const lines: { obj: Record<string, unknown>; msg: string }[] = [];
+    let debug = true;
+    let checks = 0;
+    const logger = {
+      debug: (obj: object, msg = "") => lines.push({ obj: obj as Record<string, unknown>, msg }),
+      info: () => {},
+      warn: (obj: object, msg = "") => lines.push({ obj: obj as Record<string, unknown>, msg }),
+      error: () => {},
+      isLevelEnabled: (level: string) => {
+        checks++;
+        return level === "debug" ? debug : true;
+      },
+    };
+    const { a, b } = await pair({}, {}, { logger });
+    await until(established(a, "B"), "A Established");
+    await until(established(b, "A"), "B Established");
+    const update = encodeMessage(
+      {
+        type: "UPDATE",
+        withdrawn: emptyNlri("ipv4"),
+        attributes: {
+          origin: "igp",
+          asPath: [{ type: "sequence", asns: [65001] }],
+          nextHop: "10.0.0.1",
+        },
+        nlri: nlriFromPrefixes("ipv4", [parsePrefix("192.0.2.0/24")]),
+      },
+      makeContext({ as4: true }),
+    );
+    a.engine.handle({ type: "updates", peerId: "B", messages: [update] });
+    await until(() => b.of("update").length > 0, "update at B");
+    const texts = lines.map((l) => l.msg);
+    expect(texts).toContainEqual(
+      expect.stringMatching(/^sent OPEN as 65001, hold 9, id 10\.0\.0\.1, capabilities: /),
+    );
+    expect(texts).toContainEqual(
+      expect.stringMatching(/^received OPEN as 65002, hold 9, id 10\.0\.0\.2/),
+    );
+    expect(texts).toContain("sent KEEPALIVE");
+    expect(texts).toContain("received KEEPALIVE");
+    expect(texts).toContain(
+      "sent UPDATE ipv4 1 NLRI, 0 withdrawn: origin igp, as-path 65001, next-hop 10.0.0.1",
+    );
+    expect(lines.find((l) => l.msg.startsWith("sent UPDATE"))?.obj).toMatchObject({
+      peer: "B",
+      dir: "out",
+      type: "UPDATE",
+      nlri: 1,
+      withdrawn: 0,
+    });
+    // debug off: the level is checked, nothing is traced
+    debug = false;
+    lines.length = 0;
+    const before = checks;
+    a.engine.handle({ type: "updates", peerId: "B", messages: [update] });
+    await until(() => b.of("update").length > 1, "second update at B");
+    expect(checks).toBeGreaterThan(before);
+    expect(lines.filter((l) => /^(sent|received) /.test(l.msg))).toEqual([]);
+    // NOTIFICATIONs are logged (warn) with code and subcode names and the data
+    debug = true;
+    await a.engine.stop("withdraw");
+    const n = lines.find((l) => l.msg.startsWith("sent NOTIFICATION"));
+    expect(n?.obj).toMatchObject({ peer: "B", dir: "out", codeName: "Cease", subcode: 9 });
+    expect(n?.msg).toBe(
+      'sent NOTIFICATION: Hard reset (Administrative shutdown "wren is shutting down")',
+    );
   });
 
   it("refuses connections from unknown addresses with Cease / Connection Rejected", async () => {
