@@ -30,6 +30,19 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";
+if (args.includes("--help") || args.includes("-h")) {
+  console.error(`usage: node scripts/bench/speaker.bench.mjs [options]   (or npm run bench -- speaker [options])
+  --quick                one run of the 100k case (development)
+  --cases LIST           of 100k, 1M, 10x100k (default: all)
+  --receivers LIST       of wren, bird, frr, gobgp (default: all four); wren-speaker = diagnostic
+                         (wren speaker without Calico and kernel programming)
+  --runs N               runs per case and receiver (default 3)
+  --interval MS          RIB poll interval (default 25)
+  --profile DIR          run wren under node --cpu-prof; summarise with speaker/profile-summary.mjs DIR
+  --heap-snapshot DIR    have wren write a heap snapshot after the load (speaker/heap-summary.mjs)
+  --trace FILE           append every run's events as JSON lines`);
+  process.exit(0);
+}
 
 const CASES = {
   "100k": { feeders: 1, count: 100_000, title: "100k prefixes, 1 feeder" },
@@ -41,6 +54,7 @@ const runs = Number(opt("--runs", quick ? 1 : 3));
 const intervalMs = Number(opt("--interval", 25));
 const profileDir = opt("--profile", undefined);
 const traceFile = opt("--trace", undefined);
+const heapSnapshotDir = opt("--heap-snapshot", undefined);
 let receivers = opt("--receivers", "wren,bird,frr,gobgp").split(",");
 
 for (const c of caseNames) {
@@ -78,14 +92,18 @@ const tmp = mkdtempSync(join(tmpdir(), "wsb-"));
 const kcBin = join(tmp, "kernel-count");
 execFileSync("cc", ["-O2", "-Wall", "-o", kcBin, join(here, "kernel-count.c")]);
 if (profileDir) mkdirSync(profileDir, { recursive: true });
+if (heapSnapshotDir) mkdirSync(heapSnapshotDir, { recursive: true });
 
-// A signal ends the current run; its finally-blocks remove what it made.
+// A signal aborts the current run; its finally-blocks remove what it made. A second one exits
+// at once (the next benchmark start removes what is left: sweepDeadBenchRuns).
 let interrupted = false;
+const abort = new AbortController();
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, () => {
     if (interrupted) process.exit(130);
     interrupted = true;
-    log(`${sig}: finishing the current run's cleanup, then exiting`);
+    abort.abort();
+    log(`${sig}: cleaning up the current run, then exiting`);
   });
 }
 
@@ -109,7 +127,9 @@ outer: for (const c of caseNames) {
         const res = await runOne(kind, CASES[c], {
           kcBin,
           intervalMs,
+          signal: abort.signal,
           profileDir: kind.startsWith("wren") ? profileDir : undefined,
+          heapSnapshotDir: kind.startsWith("wren") ? heapSnapshotDir : undefined,
           log,
         });
         if (profileDir && kind.startsWith("wren")) {

@@ -85,6 +85,19 @@ function wrenControl(path, cmd) {
   });
 }
 
+/**
+ * Node flags for wren's diagnostics: a CPU profile of the whole process (`--profile DIR`), and
+ * heap snapshots on SIGUSR2 (`--heap-snapshot DIR`; the benchmark sends it after the load).
+ */
+function diagnosticArgs(opts) {
+  const a = [];
+  if (opts.profileDir)
+    a.push("--cpu-prof", "--cpu-prof-dir", opts.profileDir, "--cpu-prof-interval", "500");
+  if (opts.heapSnapshotDir)
+    a.push("--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${opts.heapSnapshotDir}`);
+  return a;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 function wrenDatastore(feeders) {
@@ -147,9 +160,7 @@ async function startWren(lab, feeders, opts) {
   const ds = lab.dir("wren/ds");
   writeFileSync(join(ds, "bench.yaml"), wrenDatastore(feeders));
   const control = join(dir, "w.sock");
-  const nodeArgs = opts.profileDir
-    ? ["--cpu-prof", "--cpu-prof-dir", opts.profileDir, "--cpu-prof-interval", "500"]
-    : [];
+  const nodeArgs = diagnosticArgs(opts);
   const pid = await lab.spawnDaemon(
     "recv",
     "wren",
@@ -227,9 +238,7 @@ async function startWrenSpeaker(lab, feeders, opts) {
   const fifoOut = join(dir, "out");
   writeFileSync(conf, JSON.stringify(speakerConfig(feeders)));
   execFileSync("mkfifo", [fifoIn, fifoOut]);
-  const nodeArgs = opts.profileDir
-    ? ["--cpu-prof", "--cpu-prof-dir", opts.profileDir, "--cpu-prof-interval", "500"]
-    : [];
+  const nodeArgs = diagnosticArgs(opts);
   const pid = await lab.spawnDaemon(
     "recv",
     "wren-speaker",
@@ -359,7 +368,10 @@ async function startFrr(lab, feeders) {
   return {
     kind: "frr",
     pids: () => frr.pids(),
-    rib: { kind: "frr", client: { vty: join(dir, "bgpd.vty") } },
+    rib: {
+      kind: "frr",
+      client: { vty: join(dir, "bgpd.vty"), feeders: feeders.map((f) => f.address) },
+    },
     kernelProtos: [PROTO_BGP],
     log: join(dir, "bgpd.log"),
     stop: () => frr.stop(10_000),

@@ -13,10 +13,13 @@
 //          "Routes: N imported" over the feeder protocols (imported routes are in the table).
 // - FRR:   bgpd's vtysh socket (`bgpd.vty` in the instance directory): a command ends with a NUL
 //          byte, the answer with three NUL bytes and a status byte, as vtysh itself speaks it;
-//          `show bgp ipv4 unicast summary json`, field `ribCount` (bgpd's Loc-RIB entries).
+//          `show bgp ipv4 unicast summary json`, sum of `pfxRcd` over the feeder peers (paths
+//          accepted into bgpd's table; best-path selection runs from bgpd's work queue after).
+//          Not `ribCount`: that counts the radix tree's nodes, intermediate ones included.
 // - GoBGP: its gRPC API on a unix socket (`gobgpd --api-hosts unix://...`), spoken with Node's
 //          http2: `apipb.GobgpApi/GetTable` for the global IPv4 unicast table, field
-//          num_destination (protobuf encoded by hand: two fields).
+//          num_destination (protobuf encoded by hand: two fields). GetTable walks the table inside
+//          gobgpd's management loop (hundreds of ms at 1M), so it is polled sparingly.
 // Each client: { count(): Promise<number>, close() }.
 import { createReadStream, createWriteStream } from "node:fs";
 import http2 from "node:http2";
@@ -192,14 +195,16 @@ function vtyFrame(buf) {
   return null;
 }
 
-export async function frrClient({ vty }) {
+export async function frrClient({ vty, feeders }) {
   const s = framedSocket(vty, vtyFrame);
   await s.ready;
   return {
     async count() {
       const text = await s.ask(Buffer.from("show bgp ipv4 unicast summary json\0"));
-      const j = JSON.parse(text);
-      return j.ribCount ?? 0;
+      const peers = JSON.parse(text).peers ?? {};
+      let n = 0;
+      for (const a of feeders) n += peers[a]?.pfxRcd ?? 0;
+      return n;
     },
     /** Any command's text answer. */
     command: (cmd) => s.ask(Buffer.from(`${cmd}\0`)),
@@ -281,6 +286,7 @@ export async function gobgpClient({ socket }) {
     });
   }
   return {
+    costly: true,
     async count() {
       return protoVarint(await call("/apipb.GobgpApi/GetTable", GET_TABLE_IPV4), 1);
     },

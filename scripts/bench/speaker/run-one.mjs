@@ -5,7 +5,7 @@
 // and the run ends when the RIB, the kernel (where the receiver installs routes) and the
 // downstream peer all hold every prefix, or at the deadline. Everything is removed afterwards,
 // also when something failed.
-import { writeFileSync } from "node:fs";
+import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADDR, BenchLab } from "./lab.mjs";
 import { DOWN_AS, rssBytes, startReceiver, WATCH_AS } from "./receivers.mjs";
@@ -36,8 +36,12 @@ function eventLog() {
   };
 }
 
+/** The abort signal of the current run (SIGINT/SIGTERM of the benchmark). */
+let signal = null;
+
 function withTimeout(p, ms, what) {
   let t;
+  let onAbort;
   return Promise.race([
     p,
     new Promise((_, reject) => {
@@ -45,18 +49,43 @@ function withTimeout(p, ms, what) {
         () => reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}`)),
         ms,
       );
+      onAbort = () => reject(new Error(`interrupted while waiting for ${what}`));
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort);
     }),
-  ]).finally(() => clearTimeout(t));
+  ]).finally(() => {
+    clearTimeout(t);
+    signal?.removeEventListener("abort", onAbort);
+  });
+}
+
+/** SIGUSR2 → a heap snapshot (after a full GC) in dir; waits until the file stops growing. */
+async function heapSnapshot(pid, dir, log) {
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, "SIGUSR2");
+  let file = null;
+  let size = -1;
+  for (let i = 0; i < 600; i++) {
+    await sleep(500);
+    file ??= readdirSync(dir).find((f) => f.endsWith(".heapsnapshot") && !before.has(f)) ?? null;
+    if (file === null) continue;
+    const now = statSync(join(dir, file)).size;
+    if (now === size && now > 0) break;
+    size = now;
+  }
+  log(`  heap snapshot: ${file ? join(dir, file) : "none written"}`);
 }
 
 /**
- * Runs one case on one receiver. spec: { feeders, count }. opts: { kcBin, intervalMs,
- * profileDir, log }. Returns the measurements (times in ms from Established).
+ * Runs one case on one receiver. spec: { feeders, count }. opts: { kcBin, intervalMs, log,
+ * signal (AbortSignal: ends the run early, cleanup included), profileDir, heapSnapshotDir }.
+ * Returns the measurements (times in ms from Established).
  */
 export async function runOne(kind, spec, opts) {
   const total = spec.feeders * spec.count;
   const deadlineMs = 60_000 + total * 0.3;
   const log = opts.log;
+  signal = opts.signal ?? null;
   const lab = await BenchLab.create(spec.feeders);
   const failures = [];
   const fail = (what) => (ev) => {
@@ -69,7 +98,10 @@ export async function runOne(kind, spec, opts) {
       address: ADDR.feeder(i),
       asn: 65101 + i,
     }));
-    recv = await startReceiver(kind, lab, feeders, { profileDir: opts.profileDir });
+    recv = await startReceiver(kind, lab, feeders, {
+      profileDir: opts.profileDir,
+      heapSnapshotDir: opts.heapSnapshotDir,
+    });
     const cfgDir = lab.dir("cfg");
     const writeCfg = (name, obj) => {
       const p = join(cfgDir, `${name}.json`);
@@ -260,6 +292,8 @@ export async function runOne(kind, spec, opts) {
       20_000,
       "the RIB poller",
     );
+    // After every report: the snapshot stops the process for seconds.
+    if (opts.heapSnapshotDir) await heapSnapshot(Object.values(pids)[0], opts.heapSnapshotDir, log);
     let kernelFinal = null;
     if (kcHelper) {
       kcHelper.send("");
