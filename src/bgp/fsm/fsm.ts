@@ -25,8 +25,8 @@
  * - FSM errors use the RFC 6608 subcodes.
  * - Graceful restart: sessionDown carries retainRoutes when the peer advertised graceful restart
  *   for some family and the session ended by TCP loss, or (RFC 8538, N bit negotiated) by a
- *   NOTIFICATION other than Hard Reset or by hold timer expiry. Cease subcodes 1, 2, 3 sent on a
- *   session with the N bit are wrapped in a Hard Reset (RFC 8538 §5).
+ *   NOTIFICATION other than Hard Reset (sent or received) or by hold timer expiry; which Cease
+ *   subcodes we send as a Hard Reset is decided in notification-gr.ts (RFC 8538 §5).
  */
 import type { NegotiatedSession, NotificationData } from "../../common/contracts/bgp-engines.js";
 import type { BgpState } from "../../common/contracts/speaker.js";
@@ -34,6 +34,7 @@ import { parseIPv4 } from "../../common/ip/address.js";
 import { CeaseSubcode, FsmErrorSubcode, NotifyCode } from "../wire/constants.js";
 import { lastErrorText, notificationText } from "./describe.js";
 import { negotiate } from "./negotiate.js";
+import { notificationOnWire, retainRoutes, sendingNotification } from "./notification-gr.js";
 import { buildLocalOpen } from "./open.js";
 import type {
   Conn,
@@ -96,10 +97,6 @@ export function stateInfo(s: FsmState): string {
   return `${state} ${lastErrorText(s.lastError)}`;
 }
 
-function isHardReset(n: NotificationData): boolean {
-  return n.code === NotifyCode.CEASE && n.subcode === CeaseSubcode.HARD_RESET;
-}
-
 /** Cease subcodes after which the peer expects a prompt reconnect (no error back-off). */
 function promptReconnect(n: NotificationData): boolean {
   return (
@@ -108,47 +105,6 @@ function promptReconnect(n: NotificationData): boolean {
       n.subcode === CeaseSubcode.OTHER_CONFIGURATION_CHANGE ||
       n.subcode === CeaseSubcode.CONNECTION_COLLISION_RESOLUTION)
   );
-}
-
-type EndCause =
-  | { kind: "tcp" }
-  | { kind: "hold" }
-  | { kind: "notification"; notification: NotificationData };
-
-/** RFC 4724 §4.2 / RFC 8538 §4: should the RIB keep this session's routes as stale? */
-export function retainRoutes(negotiated: NegotiatedSession | null, cause: EndCause): boolean {
-  const gr = negotiated?.gracefulRestart;
-  if (!gr || gr.families.length === 0) return false;
-  switch (cause.kind) {
-    case "tcp":
-      return true;
-    case "hold":
-      return gr.notification;
-    case "notification":
-      return gr.notification && !isHardReset(cause.notification);
-  }
-}
-
-/** RFC 8538 §5: with the N bit, Cease subcodes 1–3 are sent inside a Hard Reset. */
-function wrapForSession(conn: Conn, n: NotificationData): NotificationData {
-  const gr = conn.negotiated?.gracefulRestart;
-  if (
-    conn.phase !== "Established" ||
-    !gr?.notification ||
-    n.code !== NotifyCode.CEASE ||
-    !(
-      n.subcode === CeaseSubcode.MAXIMUM_PREFIXES_REACHED ||
-      n.subcode === CeaseSubcode.ADMINISTRATIVE_SHUTDOWN ||
-      n.subcode === CeaseSubcode.PEER_DE_CONFIGURED
-    )
-  ) {
-    return n;
-  }
-  const data = new Uint8Array(2 + n.data.length);
-  data[0] = n.code;
-  data[1] = n.subcode;
-  data.set(n.data, 2);
-  return { code: NotifyCode.CEASE, subcode: CeaseSubcode.HARD_RESET, data };
 }
 
 function cease(subcode: number): NotificationData {
@@ -209,7 +165,11 @@ class Draft {
       this.actions.push({
         type: "sendNotification",
         connId: conn.id,
-        notification: wrapForSession(conn, notification),
+        // RFC 8538: on an Established session some Cease subcodes go inside a Hard Reset.
+        notification:
+          conn.phase === "Established"
+            ? notificationOnWire(conn.negotiated, notification)
+            : notification,
       });
     }
     this.actions.push({ type: "close", connId: conn.id });
@@ -313,7 +273,7 @@ class Draft {
     if (conn.phase === "Established") {
       this.sessionDown(
         lastErrorText(this.lastError),
-        retainRoutes(conn.negotiated, { kind: "notification", notification: n }),
+        sendingNotification(conn.negotiated, n).retainRoutes,
       );
     }
     this.afterLoss("error");
@@ -498,7 +458,15 @@ function handle(d: Draft, event: FsmEvent): void {
       if (!d.running && d.conns.length === 0) return;
       for (const conn of [...d.conns]) {
         d.drop(conn, event.notification);
-        if (conn.phase === "Established") d.sessionDown(event.reason, event.retainRoutes);
+        if (conn.phase === "Established") {
+          // With a NOTIFICATION, RFC 8538 decides (Hard Reset flushes, others keep the routes).
+          d.sessionDown(
+            event.reason,
+            event.notification === null
+              ? event.retainRoutes
+              : sendingNotification(conn.negotiated, event.notification).retainRoutes,
+          );
+        }
       }
       d.stopTimer("connectRetry", null);
       d.stopTimer("idleHold", null);
@@ -519,10 +487,7 @@ function handle(d: Draft, event: FsmEvent): void {
         if (conn.phase === "Established") {
           d.sessionDown(
             event.reason,
-            retainRoutes(conn.negotiated, {
-              kind: "notification",
-              notification: event.notification,
-            }),
+            sendingNotification(conn.negotiated, event.notification).retainRoutes,
           );
         }
       }

@@ -2,5 +2,6 @@
 export * from "./describe.js";
 export * from "./fsm.js";
 export * from "./negotiate.js";
+export * from "./notification-gr.js";
 export * from "./open.js";
 export * from "./types.js";

@@ -98,7 +98,8 @@ export type TimerName =
 export type FsmEvent =
   | { readonly type: "ManualStart" }
   /** Stop the peer. `notification` null closes the connections silently (graceful restart of
-   *  wren itself: peers keep our routes); `retainRoutes` is passed on in sessionDown. */
+   *  wren itself: peers keep our routes) and `retainRoutes` is passed on in sessionDown; with a
+   *  NOTIFICATION, RFC 8538 decides (notification-gr.ts). */
   | {
       readonly type: "ManualStop";
       readonly notification: NotificationData | null;

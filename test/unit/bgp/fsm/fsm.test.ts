@@ -425,6 +425,81 @@ describe("FSM: graceful restart", () => {
     expect(bgpState(r.state)).toBe("Idle");
   });
 
+  it("RFC 8538 §5, per Cease subcode we send: Hard Reset (both sides flush) or graceful restart (both keep)", () => {
+    // subcode → sent as Hard Reset with the N bit
+    const table: [number, boolean][] = [
+      [1, true], // Maximum Number of Prefixes Reached
+      [2, true], // Administrative Shutdown
+      [3, true], // Peer De-configured
+      [4, true], // Administrative Reset ("provide user control": FRR's default, hard)
+      [5, false], // Connection Rejected
+      [6, false], // Other Configuration Change
+      [7, false], // Connection Collision Resolution
+      [8, false], // Out of Resources
+      [10, false], // BFD Down
+    ];
+    for (const [subcode, hard] of table) {
+      const data = new Uint8Array([1, 2, 3]);
+      // as the RIB asks (max-prefix, RFC 7606, Out of Resources) and as the configuration stops
+      for (const how of ["Reset", "ManualStop"] as const) {
+        const r = new Runner();
+        r.establish(grOpen(true));
+        const notification = { code: 6, subcode, data };
+        if (how === "Reset")
+          r.fire({ type: "Reset", notification, kind: "error", holdDownSeconds: 30, reason: "x" });
+        else r.fire({ type: "ManualStop", notification, reason: "x", retainRoutes: false });
+        const sent = find(r.last, "sendNotification")[0].notification;
+        const what = `${how} Cease/${subcode}`;
+        expect([sent.code, sent.subcode, ...sent.data], what).toEqual(
+          hard ? [6, 9, 6, subcode, 1, 2, 3] : [6, subcode, 1, 2, 3],
+        );
+        expect(find(r.last, "sessionDown")[0].retainRoutes, what).toBe(!hard);
+      }
+      // without the N bit: sent as it is, and a NOTIFICATION always ends graceful restart
+      const plain = new Runner();
+      plain.establish(grOpen(false));
+      plain.fire({
+        type: "Reset",
+        notification: { code: 6, subcode, data },
+        kind: "error",
+        holdDownSeconds: null,
+        reason: "x",
+      });
+      expect(find(plain.last, "sendNotification")[0].notification.subcode).toBe(subcode);
+      expect(find(plain.last, "sessionDown")[0].retainRoutes).toBe(false);
+    }
+  });
+
+  it("max-prefix with the N bit: Hard Reset carrying Cease/1 and its AFI/SAFI/limit data, routes flushed", () => {
+    const r = new Runner();
+    r.establish(grOpen(true));
+    const data = new Uint8Array([0, 1, 1, 0, 0, 0, 2]);
+    r.fire({
+      type: "Reset",
+      notification: { code: 6, subcode: 1, data },
+      kind: "error",
+      holdDownSeconds: 30,
+      reason: "maximum prefix count 2 exceeded",
+    });
+    const sent = find(r.last, "sendNotification")[0].notification;
+    expect([sent.code, sent.subcode, ...sent.data]).toEqual([6, 9, 6, 1, ...data]);
+    expect(find(r.last, "sessionDown")[0].retainRoutes).toBe(false);
+    expect(find(r.last, "startTimer").find((t) => t.timer === "idleHold")?.seconds).toBe(30);
+  });
+
+  it("an UPDATE error we send keeps the routes with the N bit (not a Hard Reset)", () => {
+    const r = new Runner();
+    r.establish(grOpen(true));
+    r.fire({
+      type: "MessageError",
+      connId: 1,
+      notification: { code: 3, subcode: 1, data: new Uint8Array(0) },
+      reason: "bad attribute list",
+    });
+    expect(find(r.last, "sendNotification")[0].notification.code).toBe(3);
+    expect(find(r.last, "sessionDown")[0].retainRoutes).toBe(true);
+  });
+
   it("a graceful stop closes without NOTIFICATION", () => {
     const r = new Runner();
     r.establish(grOpen(true));
