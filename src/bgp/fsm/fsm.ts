@@ -28,7 +28,7 @@
  *   NOTIFICATION other than Hard Reset (sent or received) or by hold timer expiry; which Cease
  *   subcodes we send as a Hard Reset is decided in notification-gr.ts (RFC 8538 §5).
  */
-import type { NegotiatedSession, NotificationData } from "../../common/contracts/bgp-engines.js";
+import type { NotificationData } from "../../common/contracts/bgp-engines.js";
 import type { BgpState } from "../../common/contracts/speaker.js";
 import { parseIPv4 } from "../../common/ip/address.js";
 import { CeaseSubcode, FsmErrorSubcode, NotifyCode } from "../wire/constants.js";
