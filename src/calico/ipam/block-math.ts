@@ -69,3 +69,13 @@ export function addressIndex(block: string, address: string): number {
   const offset = toBig(a) - toBig(p.bytes);
   return offset >= 0n && offset < BigInt(blockSize(block)) ? Number(offset) : -1;
 }
+
+/** The block of length `blockSize` containing `address` ("10.244.3.77", 26 → "10.244.3.64/26"). */
+export function blockOf(address: string, blockSize: number): string {
+  const bytes = parseAddress(address);
+  if (bytes === null) throw new RangeError(`invalid address ${address}`);
+  const width = bytes.length * 8;
+  const hostBits = BigInt(width - blockSize);
+  const base = (toBig(bytes) >> hostBits) << hostBits;
+  return `${formatAddress(fromBig(base, bytes.length))}/${blockSize}`;
+}
