@@ -27,6 +27,12 @@ export { CalicoError, SelectorSyntaxError } from "./errors.js";
 export { DirectoryIpam } from "./ipam/directory-ipam.js";
 export type { AllocateOptions, Allocation, Ipam } from "./ipam/ipam.js";
 export type { RenderOptions } from "./render/context.js";
+export {
+  hashRouterId,
+  vxlanMac,
+  WORKLOAD_INTERFACE_PREFIX,
+  workloadInterfaceName,
+} from "./render/names.js";
 export { diffPlans, planDiffIsEmpty } from "./render/plan-diff.js";
 export { formatPlanText } from "./render/plan-text.js";
 export { type RenderInput, renderNode } from "./render/render-node.js";

@@ -1,21 +1,26 @@
 /**
  * Workload addresses from the datastore's IPAM (the calico module's DirectoryIpam, safe for
- * concurrent plugin runs and daemons): one IPv4 and/or one IPv6 address per container, from the
- * node's own block (claiming one when needed), trying the configured pools in order. Allocation
- * is idempotent per handle, so a repeated ADD gets the same address back; release frees all of a
- * container's addresses and is a no-op when there are none.
+ * concurrent plugin runs and daemons), under the container's handle, one address per family:
+ * the addresses the runtime asked for (requested-ips.ts; Calico AssignIP rules), else one IPv4
+ * and/or one IPv6 address from the node's own block (claiming one when needed), trying the
+ * configured pools in order. Allocation is idempotent per handle and family, so a repeated ADD
+ * gets the same addresses back; release frees all of a container's addresses and is a no-op
+ * when there are none.
  *
- * The IPv6 address is kept under its own handle (`<handle>.ipv6`): DirectoryIpam.allocate
- * returns a handle's existing allocation whatever family is asked for.
+ * Containers added by earlier wren versions hold their IPv6 address under the handle
+ * `<handle>.ipv6` (a workaround for an IPAM that mixed up families): it is still found, reused
+ * and released.
  */
 
 import { type Allocation, DirectoryIpam } from "../calico/index.js";
 import type { Family } from "../common/contracts/families.js";
 import type { IpamSettings } from "./config.js";
 import { CniError } from "./errors.js";
+import type { RequestedIps } from "./requested-ips.js";
 
-export function familyHandle(handle: string, family: Family): string {
-  return family === "ipv4" ? handle : `${handle}.ipv6`;
+/** The handle earlier versions kept a container's IPv6 address under. */
+export function legacyIpv6Handle(handle: string): string {
+  return `${handle}.ipv6`;
 }
 
 function ipamFailure(what: string, err: unknown): CniError {
@@ -29,19 +34,29 @@ function ipamFailure(what: string, err: unknown): CniError {
   });
 }
 
+interface Want {
+  readonly family: Family;
+  readonly pools: readonly string[];
+  readonly address?: string;
+}
+
 async function allocateFamily(
   ipam: DirectoryIpam,
   node: string,
   handle: string,
-  family: Family,
-  pools: readonly string[],
+  want: Want,
 ): Promise<Allocation> {
-  const h = familyHandle(handle, family);
-  if (pools.length === 0) return ipam.allocate(node, h, { family });
+  const { family, address } = want;
+  if (family === "ipv6") {
+    const [old] = await ipam.allocationsOf(legacyIpv6Handle(handle));
+    if (old && (address === undefined || old.ip === address)) return old;
+  }
+  if (address !== undefined) return ipam.allocate(node, handle, { family, address });
+  if (want.pools.length === 0) return ipam.allocate(node, handle, { family });
   let last: unknown;
-  for (const pool of pools) {
+  for (const pool of want.pools) {
     try {
-      return await ipam.allocate(node, h, { family, pool });
+      return await ipam.allocate(node, handle, { family, pool });
     } catch (err) {
       last = err;
     }
@@ -55,21 +70,27 @@ export async function allocateAddresses(
   node: string,
   handle: string,
   settings: IpamSettings,
+  requested?: RequestedIps | null,
 ): Promise<Allocation[]> {
   const ipam = new DirectoryIpam(datastore);
+  const wanted: Want[] = [];
+  if (requested && requested.ips.length > 0) {
+    for (const r of requested.ips) wanted.push({ family: r.family, pools: [], address: r.address });
+  } else {
+    if (settings.assignIpv4) wanted.push({ family: "ipv4", pools: settings.ipv4Pools });
+    if (settings.assignIpv6) wanted.push({ family: "ipv6", pools: settings.ipv6Pools });
+  }
   const out: Allocation[] = [];
-  const wanted: [Family, readonly string[]][] = [];
-  if (settings.assignIpv4) wanted.push(["ipv4", settings.ipv4Pools]);
-  if (settings.assignIpv6) wanted.push(["ipv6", settings.ipv6Pools]);
-  for (const [family, pools] of wanted) {
+  for (const want of wanted) {
     try {
-      const a = await allocateFamily(ipam, node, handle, family, pools);
-      if (a.ip.includes(":") !== (family === "ipv6")) {
-        throw new Error(`IPAM returned ${a.ip} for an ${family} request`);
-      }
-      out.push(a);
+      out.push(await allocateFamily(ipam, node, handle, want));
     } catch (err) {
-      throw ipamFailure(`allocating an ${family} address for node ${node}`, err);
+      throw ipamFailure(
+        want.address !== undefined
+          ? `allocating ${want.address} (${requested!.source}) on node ${node}`
+          : `allocating an ${want.family} address for node ${node}`,
+        err,
+      );
     }
   }
   return out;
@@ -79,10 +100,11 @@ export async function allocateAddresses(
 export async function releaseAddresses(datastore: string, handle: string): Promise<string[]> {
   const ipam = new DirectoryIpam(datastore);
   try {
-    return [
-      ...(await ipam.release(familyHandle(handle, "ipv4"))),
-      ...(await ipam.release(familyHandle(handle, "ipv6"))),
-    ];
+    const freed = await ipam.release(handle);
+    const legacy = legacyIpv6Handle(handle);
+    // records only: no scan of every allocation for a handle that was never used
+    if ((await ipam.allocationsOf(legacy)).length > 0) freed.push(...(await ipam.release(legacy)));
+    return freed;
   } catch (err) {
     throw ipamFailure(`releasing the addresses of ${handle}`, err);
   }
@@ -91,9 +113,11 @@ export async function releaseAddresses(datastore: string, handle: string): Promi
 /** The container's current allocations (for CHECK). */
 export async function allocationsOf(datastore: string, handle: string): Promise<Allocation[]> {
   const ipam = new DirectoryIpam(datastore);
-  const handles = new Set([familyHandle(handle, "ipv4"), familyHandle(handle, "ipv6")]);
   try {
-    return (await ipam.allocations()).filter((a) => handles.has(a.handle));
+    return [
+      ...(await ipam.allocationsOf(handle)),
+      ...(await ipam.allocationsOf(legacyIpv6Handle(handle))),
+    ];
   } catch (err) {
     throw ipamFailure(`reading the allocations of ${handle}`, err);
   }

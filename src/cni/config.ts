@@ -18,7 +18,8 @@
  *     "dns": { ... }                    passed through into the result
  *   }
  *
- * plus what runtimes add (`prevResult`, `runtimeConfig`, `args`, `capabilities`), accepted. Every
+ * plus what runtimes add (`prevResult`, `runtimeConfig`, `args`, `capabilities`), accepted;
+ * `runtimeConfig.ips` / `args.cni.ips` ask for chosen addresses (requested-ips.ts). Every
  * problem is a CniError naming the field (CNI code 7, 6 for unreadable JSON, 1 for a version
  * this plugin does not speak).
  */
@@ -26,6 +27,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { isAbsolute } from "node:path";
 import { CniError } from "./errors.js";
+import { type RequestedIps, requestedIpsOfConfig } from "./requested-ips.js";
 import type { CniDns } from "./result.js";
 import { isSupportedVersion, SUPPORTED_VERSIONS } from "./versions.js";
 
@@ -60,6 +62,8 @@ export interface NetworkConfig {
   readonly dns: CniDns;
   /** The runtime's prevResult (CHECK, DEL), unparsed. */
   readonly prevResult?: unknown;
+  /** Addresses asked for by `runtimeConfig.ips` (the "ips" capability) or `args.cni.ips`. */
+  readonly requestedIps?: RequestedIps;
 }
 
 type Obj = Record<string, unknown>;
@@ -186,6 +190,10 @@ export function parseConfig(doc: Obj): NetworkConfig {
 
   if (doc.dns !== undefined && !isObj(doc.dns)) bad("dns", "must be an object", doc.dns);
 
+  const requestedIps = requestedIpsOfConfig(doc, (field, message) => {
+    throw new CniError("CNI_INVALID_CONFIG", `${where}: "${field}" ${message}`);
+  });
+
   return {
     cniVersion: cniVersion as string,
     name: name as string,
@@ -200,6 +208,7 @@ export function parseConfig(doc: Obj): NetworkConfig {
     logFile: str("log_file_path", doc.log_file_path),
     dns: (doc.dns as CniDns | undefined) ?? {},
     prevResult: doc.prevResult,
+    ...(requestedIps ? { requestedIps } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The CNI commands (spec 1.0), behaving like Calico's plugin with calico-ipam:
  *
- * ADD    addresses from the node's IPAM block (handle `<network>.<container>`), the veth pair
+ * ADD    addresses from the node's IPAM block (handle `<network>.<container>`), or the ones the
+ *        runtime asked for (runtimeConfig.ips, args.cni.ips, CNI_ARGS IP), the veth pair
  *        (host `cali…`, container CNI_IFNAME), container and host configuration, host routes,
  *        then the WorkloadEndpoint in the datastore; prints the result. A failure undoes what
  *        this ADD made (veth, fresh addresses). ADD repeated for the same container and
@@ -37,6 +38,7 @@ import {
   openContainer,
   openNetnsFd,
 } from "./netns-access.js";
+import { requestedIpsOfArgs } from "./requested-ips.js";
 import { type CniResult, parseResult } from "./result.js";
 import { readWep, removeWep, writeWep } from "./wep.js";
 import { type WorkloadIdentity, workloadIdentity } from "./workload.js";
@@ -87,7 +89,18 @@ export async function cmdAdd(ctx: CommandContext): Promise<CniResult> {
   const repeat = existing?.containerId === inv.containerId;
   let createdVeth = false;
   try {
-    const allocations = await allocateAddresses(cfg.datastore, id.node, id.handle, cfg.ipam);
+    const requested = cfg.requestedIps ?? requestedIpsOfArgs(inv.args);
+    const allocations = await allocateAddresses(
+      cfg.datastore,
+      id.node,
+      id.handle,
+      cfg.ipam,
+      requested,
+    ).catch(async (err) => {
+      // one family allocated, the other refused: give the first back too
+      if (!repeat) await releaseAddresses(cfg.datastore, id.handle).catch(() => {});
+      throw err;
+    });
     const addresses = allocations.map((a) => hostCidr(a.ip));
     log.info("addresses allocated", { handle: id.handle, addresses, node: id.node });
     try {

@@ -9,7 +9,7 @@
  *     first 11 characters of the container ID, namespace "default".
  * The IPAM handle is `<network name>.<container ID>` (Calico's), one per sandbox.
  */
-import { workloadInterfaceName } from "../calico/render/names.js";
+import { workloadInterfaceName } from "../calico/index.js";
 import { CniError } from "./errors.js";
 import type { CniInvocation } from "./invocation.js";
 

@@ -4,7 +4,8 @@
 // stdin, against a datastore directory; pods are namespaces the "runtime" created. Checks the
 // kernel state ADD leaves (veth, MAC, addresses, routes, sysctls), the WorkloadEndpoint files
 // (loadable by the calico module), pod↔pod pings over IPv4 and IPv6, CHECK, ADD and DEL twice,
-// DEL after the namespace is gone, the nsenter fallback, and the error JSON for bad input.
+// chosen addresses through the "ips" capability, DEL after the namespace is gone, the nsenter
+// fallback, and the error JSON for bad input.
 import { cpSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -96,7 +97,7 @@ describe.skipIf(skip)(`CNI plugin in namespaces${skip ? ` (skipped: ${skip})` : 
     });
     await lab.route("node", { to: "default", via: "10.0.0.254" });
     await lab.route("node", { to: "default", via: "fd00:0:0:1::254", ipv6: true });
-    for (const p of ["pod1", "pod2", "pod3", "pod4", "pod5", "pod6", "pod7"])
+    for (const p of ["pod1", "pod2", "pod3", "pod4", "pod5", "pod6", "pod7", "pod8"])
       await lab.addNode(p, { forwarding: false });
   });
 
@@ -242,6 +243,43 @@ describe.skipIf(skip)(`CNI plugin in namespaces${skip ? ` (skipped: ${skip})` : 
     await lab.exec("pod4", "ping", ["-c", "1", "-W", "2", ipOf("pod5")]);
     const check = await cni("CHECK", "pod4", { cfg: { ...cfg, prevResult: results.get("pod4") } });
     expect(check.code, check.stdout).toBe(0);
+    for (const ip of [ipOf("pod4"), ipOf("pod4", true)]) {
+      const a = JSON.parse(readFileSync(join(datastore, "ipam/allocations", `${ip}.json`), "utf8"));
+      expect(a.handle).toBe("k8s-pod-network.ctr-pod4"); // one handle for both families
+    }
+  });
+
+  it('chosen addresses through the "ips" capability (runtimeConfig.ips): that address, in a block the node claims', async () => {
+    const cfg = config({
+      capabilities: { ips: true },
+      runtimeConfig: { ips: ["10.244.77.7/24", "fd00:10:244::77:7"] },
+    });
+    const r = await cni("ADD", "pod8", { cfg });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    results.set("pod8", r.out!);
+    expect((r.out!.ips as { address: string }[]).map((i) => i.address)).toEqual([
+      "10.244.77.7/32",
+      "fd00:10:244::77:7/128",
+    ]);
+    expect(existsSync(join(datastore, "ipam/blocks/10.244.77.0-26.yaml"))).toBe(true);
+    await lab.exec("pod8", "ping", ["-c", "1", "-W", "2", ipOf("pod1")]);
+    const check = await cni("CHECK", "pod8", { cfg: { ...cfg, prevResult: r.out } });
+    expect(check.code, check.stdout).toBe(0);
+    const again = await cni("ADD", "pod8", { cfg });
+    expect(again.out).toEqual(r.out);
+    // the same address for another container: refused, nothing left behind
+    const taken = await cni("ADD", "pod7", {
+      cfg: config({ runtimeConfig: { ips: ["10.244.77.7"] } }),
+    });
+    expect(taken.out).toMatchObject({
+      code: 100,
+      msg: expect.stringContaining("10.244.77.7 is already allocated"),
+    });
+    expect((await lab.exec("pod7", "ip", ["-br", "link"])).stdout).not.toContain("eth0");
+    const del = await cni("DEL", "pod8", { cfg });
+    expect(del.code, del.stdout).toBe(0);
+    expect(existsSync(join(datastore, "ipam/allocations/10.244.77.7.json"))).toBe(false);
+    expect(existsSync(join(datastore, "ipam/allocations/fd00:10:244::77:7.json"))).toBe(false);
   });
 
   it("without the netns addon the container side runs through nsenter, with the same outcome", async () => {
