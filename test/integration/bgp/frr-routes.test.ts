@@ -154,6 +154,18 @@ protocol bgp wren { local 10.0.2.2 as 65003; neighbor 10.0.2.1 as 65001;
       // wren → FRR, in FRR's BGP RIB and kernel
       await frrHas(frr, "10.200.1.0/24");
       await frrHas(frr, "fd00:200:1::/64");
+      // IPv6 next hop self on a shared link: global and link-local (RFC 2545 §3), as FRR sends
+      const wrenLinkLocal = (
+        await lab.exec("wren", "ip", ["-6", "-o", "addr", "show", "dev", "eth0", "scope", "link"])
+      ).stdout.match(/inet6 (fe80::[0-9a-f:]+)\//)?.[1];
+      expect(wrenLinkLocal).toBeDefined();
+      const v6 = (await frr.json("show bgp ipv6 unicast fd00:200:1::/64 json")) as {
+        paths?: { nexthops?: { ip: string; scope?: string }[] }[];
+      };
+      expect(v6.paths?.[0]?.nexthops?.map((n) => [n.ip, n.scope])).toEqual([
+        ["fd00:1::1", "global"],
+        [wrenLinkLocal, "link-local"],
+      ]);
       await waitFor("10.200.1.0/24 via 10.0.1.1 in FRR's kernel", async () => {
         const { stdout } = await lab.exec("frr", "ip", ["-4", "route", "show", "10.200.1.0/24"]);
         return stdout.includes("via 10.0.1.1");
@@ -243,6 +255,57 @@ protocol bgp wren { local 10.0.2.2 as 65003; neighbor 10.0.2.1 as 65001;
         (x) => /Cease/.test(String(x.lastNotificationReason ?? "")),
         { timeoutMs: 20_000 },
       );
+    } finally {
+      await wren.stop("withdraw");
+      await frr.stop();
+    }
+  });
+
+  it("max-prefix with graceful restart's N bit: sent as a Hard Reset, so neither side keeps the other's routes as stale", async () => {
+    const frr = await startFrr(
+      lab,
+      "frr",
+      frrConf({
+        gr: true,
+        v4Networks: ["10.100.1.0/24", "10.100.2.0/24", "10.100.3.0/24"],
+        // FRR only waits for wren: its last NOTIFICATION stays the one wren sent
+        extra: " neighbor 10.0.1.1 passive\n",
+      }),
+    );
+    const wren = await SpeakerProcess.start(
+      lab,
+      "wren",
+      wrenConfig({ maxPrefix: { limit: 2, action: "restart", restartAfter: 60 } }),
+    );
+    try {
+      type Neighbor = {
+        gracefulRestartInfo?: { nBit?: boolean };
+        lastNotificationReason?: string;
+        lastNotificationHardReset?: boolean;
+      };
+      const neighbor = async () =>
+        ((await frr.json("show bgp neighbors 10.0.1.1 json")) as Record<string, Neighbor>)[
+          "10.0.1.1"
+        ] ?? {};
+      const p = await wren.waitPeer(
+        "frr",
+        "max-prefix teardown",
+        (x) => /Maximum number of prefixes/.test(x.lastError ?? ""),
+        30_000,
+      );
+      expect(p.bgpState).toBe("Idle");
+      const n = await waitUntil(
+        "FRR to record the Hard Reset",
+        neighbor,
+        (x) => x.lastNotificationHardReset === true,
+        { timeoutMs: 20_000 },
+      );
+      // FRR shows the Cease the Hard Reset carried (RFC 8538 §4)
+      expect(n.lastNotificationReason).toBe("Cease/Maximum Number of Prefixes Reached");
+      // FRR flushed wren's routes instead of keeping them stale, and wren flushed FRR's
+      await frrHas(frr, "10.200.1.0/24", false);
+      expect((await wren.peer("frr")).staleRoutes).toBe(0);
+      expect((await wrenRoutes(wren)).filter((r) => r.prefix.startsWith("10.100."))).toEqual([]);
     } finally {
       await wren.stop("withdraw");
       await frr.stop();
