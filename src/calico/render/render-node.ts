@@ -11,7 +11,7 @@ import type { Snapshot } from "../datastore/snapshot.js";
 import { RenderContext, type RenderOptions } from "./context.js";
 import { desiredDataplane } from "./dataplane.js";
 import { confirmedBlocks, nodeBlocks } from "./node-blocks.js";
-import { originatedPrefixes } from "./originate.js";
+import { originatedPrefixes, unadvertisedWorkloadWarnings } from "./originate.js";
 import { calicoPeerings, type Peering, peeringName } from "./peerings.js";
 import { planPeers } from "./peers.js";
 import { bgpFilterPolicies, CALICO_EXPORT_POLICY, calicoExportPolicy } from "./policies.js";
@@ -90,7 +90,10 @@ export function renderNode(
   }
 
   const local = ctx.me ? workloadsOn(ctx, nodeName) : [];
-  const originate = ctx.me ? originatedPrefixes(blocks, services.advertised, local) : [];
+  const originate = ctx.me
+    ? originatedPrefixes(blocks, services.advertised, local, snapshot.ipPools)
+    : [];
+  ctx.warnings.push(...unadvertisedWorkloadWarnings(blocks, local, snapshot.ipPools));
   const dataplane = desiredDataplane(ctx, { blocks, rejectCidrs: services.reject, peerings: kept });
 
   const listenAddress =

@@ -2,7 +2,7 @@
  * Workload endpoints as the renderer needs them: which node hosts them, their addresses and
  * the host-side interface (the WEP's interfaceName, else Calico's hashed `cali…` name).
  */
-import type { WorkloadEndpoint } from "../model/types.js";
+import type { SourceRef, WorkloadEndpoint } from "../model/types.js";
 import type { RenderContext } from "./context.js";
 import { workloadInterfaceName } from "./names.js";
 
@@ -13,6 +13,8 @@ export interface Workload {
   /** Host CIDRs (/32, /128). */
   readonly addresses: readonly string[];
   readonly mac: string | null;
+  /** Where the WorkloadEndpoint was defined (for messages). */
+  readonly source?: SourceRef;
 }
 
 export function workloadOf(w: WorkloadEndpoint): Workload {
@@ -23,6 +25,7 @@ export function workloadOf(w: WorkloadEndpoint): Workload {
     interfaceName: w.spec.interfaceName ?? workloadInterfaceName(w.namespace, pod),
     addresses: w.spec.ipNetworks,
     mac: w.spec.mac ?? null,
+    source: w.source,
   };
 }
 
