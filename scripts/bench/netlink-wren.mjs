@@ -75,6 +75,7 @@ agent.applyBgpRoutes({
 });
 await agent.settled();
 const addSeconds = (performance.now() - t) / 1000;
+const addCpu = process.cpuUsage(cpu0);
 const installed = agent.status().routes.owned;
 
 t = performance.now();
@@ -83,6 +84,7 @@ await agent.settled();
 const delSeconds = (performance.now() - t) / 1000;
 delay.disable();
 const cpu = process.cpuUsage(cpu0);
+const delCpuMs = Math.round((cpu.user + cpu.system - addCpu.user - addCpu.system) / 1000);
 const mainCpuMs = mainThreadCpuMs() - main0;
 if (threads0) {
   const t1 = allThreads();
@@ -109,5 +111,7 @@ process.stdout.write(
     maxLoopDelayMs: delay.max / 1e6,
     mainCpuMs,
     processCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    addCpuMs: Math.round((addCpu.user + addCpu.system) / 1000),
+    delCpuMs,
   })}\n`,
 );

@@ -9,7 +9,9 @@
 //               through the kernel policy, recursive next-hop resolution, diff and the pipelined
 //               netlink path, until every route is acknowledged.
 // One warm-up round, then 3 measured rounds (tools interleaved); each figure is the median of
-// the 3. Also reports wren/ip-batch and wren/raw ratios and wren's worst event-loop delay.
+// the 3. Also reports wren/ip-batch and wren/raw ratios, wren's worst event-loop delay, and the
+// CPU time per route of each tool (user + system, all threads: steadier than rates when the
+// machine is shared).
 // Needs root (network namespaces). Everything it creates is named wrbn-<pid> and removed at exit.
 // Usage: node scripts/bench/netlink.bench.mjs [--quick] [--count N]  (also via `npm run bench`).
 import { execFileSync, spawnSync } from "node:child_process";
@@ -97,13 +99,29 @@ function expectCount(tool, phase, n) {
   if (have !== n) throw new Error(`${tool} ${phase}: ${have} routes in the table, expected ${n}`);
 }
 
+/** Runs `ip -batch FILE` under bash's `time`: wall seconds and user+system CPU seconds. */
+function ipBatch(file) {
+  let cpu = 0;
+  const wall = timed(() => {
+    const r = spawnSync(
+      "bash",
+      ["-c", 'TIMEFORMAT="%U %S"; time ip -n "$1" -batch "$2" >/dev/null', "bash", ns, file],
+      { encoding: "utf8" },
+    );
+    if (r.status !== 0) throw new Error(`ip -batch ${file} failed: ${r.stderr}`);
+    const [user, sys] = r.stderr.trim().split("\n").pop().split(" ").map(Number);
+    cpu = user + sys;
+  });
+  return { wall, cpu };
+}
+
 const tools = {
   "ip-batch": () => {
-    const add = timed(() => run("ip", ["-n", ns, "-batch", addFile]));
+    const add = ipBatch(addFile);
     expectCount("ip-batch", "add", COUNT);
-    const del = timed(() => run("ip", ["-n", ns, "-batch", delFile]));
+    const del = ipBatch(delFile);
     expectCount("ip-batch", "del", 0);
-    return { add: COUNT / add, del: COUNT / del };
+    return { add: COUNT / add.wall, del: COUNT / del.wall, addCpu: add.cpu, delCpu: del.cpu };
   },
   raw: () => {
     const a = JSON.parse(inNs(rawBin, ["add", String(COUNT), String(ifindex)]));
@@ -111,7 +129,7 @@ const tools = {
     const d = JSON.parse(inNs(rawBin, ["del", String(COUNT), String(ifindex)]));
     expectCount("raw", "del", 0);
     if (a.errors || d.errors) throw new Error(`raw: ${a.errors + d.errors} kernel errors`);
-    return { add: COUNT / a.seconds, del: COUNT / d.seconds };
+    return { add: COUNT / a.seconds, del: COUNT / d.seconds, addCpu: a.cpu, delCpu: d.cpu };
   },
   wren: () => {
     const out = inNs(process.execPath, [join(here, "netlink-wren.mjs"), String(COUNT)]);
@@ -120,7 +138,13 @@ const tools = {
       throw new Error(`wren: installed ${w.installed}, left ${w.left}, errors ${w.errors}`);
     }
     expectCount("wren", "del", 0);
-    return { add: COUNT / w.addSeconds, del: COUNT / w.delSeconds, delay: w.maxLoopDelayMs };
+    return {
+      add: COUNT / w.addSeconds,
+      del: COUNT / w.delSeconds,
+      addCpu: w.addCpuMs / 1000,
+      delCpu: w.delCpuMs / 1000,
+      delay: w.maxLoopDelayMs,
+    };
   },
 };
 
@@ -157,6 +181,18 @@ for (const name of Object.keys(tools)) {
       value: Math.round(median(xs)),
       unit: "routes/s",
       note: `median of ${ROUNDS} (${fmtRuns(xs)} routes/s)`,
+    });
+  }
+}
+for (const name of Object.keys(tools)) {
+  for (const phase of ["add", "del"]) {
+    const xs = results[name].map((r) => (r[`${phase}Cpu`] / COUNT) * 1e6);
+    rows.push({
+      case: `${phase === "add" ? "install" : "remove"} ${k} routes: ${name} CPU per route`,
+      metric: "cpu",
+      value: Number(median(xs).toFixed(2)),
+      unit: "µs/route",
+      note: `median of ${ROUNDS} (${xs.map((x) => x.toFixed(2)).join(", ")}); user+system, all threads`,
     });
   }
 }
