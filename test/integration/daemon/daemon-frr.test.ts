@@ -8,7 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProtocolsJson } from "../../../src/daemon/views.js";
-import { type FrrPeer, Lab, skipReason, sleep, startFrr, waitUntil } from "../../harness/index.js";
+import { type FrrPeer, Lab, skipReason, startFrr, waitUntil } from "../../harness/index.js";
 import { WrenProcess, wrenBuildMissing } from "./wren-process.js";
 
 const skip = skipReason("frr") ?? wrenBuildMissing();
@@ -191,6 +191,27 @@ describe.skipIf(skip)(`wren run against FRR leaves${skip ? ` (skipped: ${skip})`
     expect(text.stdout).toMatch(
       /\| 10\.0\.0\.254 +\| node specific \| up +\| \d\d:\d\d:\d\d \| Established +\|/,
     );
+  });
+
+  it("at --log-level debug, traces BGP messages with peer, direction, type and a summary", async () => {
+    const events = wren.logEvents().filter((e) => e.component === "bgp");
+    const open = events.find((e) => typeof e.msg === "string" && e.msg.startsWith("received OPEN"));
+    expect(open).toMatchObject({ level: 20, dir: "in", type: "OPEN" });
+    expect(String(open?.peer)).toMatch(/^Node_10_0_0_25[34]$/);
+    expect(open?.msg).toMatch(/^received OPEN as 6500[12], hold \d+, id 10\.0\.0\.25[34], /);
+    const update = events.find(
+      (e) =>
+        e.dir === "in" &&
+        e.type === "UPDATE" &&
+        typeof e.msg === "string" &&
+        /^received UPDATE ipv4 1 NLRI, 0 withdrawn: origin igp, as-path 6500[12], next-hop 10\.0\.0\.25[34]/.test(
+          e.msg,
+        ),
+    );
+    expect(update).toMatchObject({ nlri: 1, withdrawn: 0 });
+    expect(
+      events.some((e) => e.dir === "out" && e.msg === "sent UPDATE End-of-RIB ipv4-unicast"),
+    ).toBe(true);
   });
 
   it("claims an IPAM block, blackholes it in the kernel and advertises it to the leaves", async () => {
@@ -418,39 +439,83 @@ spec:
     expect(bgpKernelRoutes(after)).toEqual(kernelBefore);
   });
 
-  it("no kernel route disappears at any moment of a graceful restart", async (ctx) => {
-    const eorKnown = (await wren.ctl<ProtocolsJson>("protocols")).peers.every(
-      (p) => p.endOfRibReceived !== undefined,
-    );
-    if (!eorKnown) {
-      ctx.skip(
-        "the speaker does not report endOfRibReceived yet, so the sweep cannot wait for leaves that set the R bit",
-      );
-      return;
-    }
+  it("no kernel route disappears at any moment of a graceful restart, and no leaf withdraws wren's block", async () => {
     const block = (await wren.config()).plan!.blocks[0].cidr;
-    const sampler = await lab.spawn(NODE, "route-sampler", "sh", [
-      "-c",
-      "while :; do ip -4 route show proto bird | wc -l; sleep 0.05; done",
-    ]);
+    await waitUntil(
+      "the block and the three leaf networks in the kernel",
+      () => kernelRoutes(lab, NODE),
+      (rs) => hasAllRoutes(rs, block),
+    );
+    // The speaker reports each leaf's End-of-RIB: the stale-route sweep waits for it.
+    await waitUntil(
+      "every leaf's End-of-RIB as the speaker reports it",
+      async () => (await wren.ctl<ProtocolsJson>("protocols")).peers,
+      (peers) =>
+        peers.length === TORS.length &&
+        peers.every((p) => p.bgpState === "Established" && p.endOfRibReceived === true),
+    );
+    // `ip monitor route` in wren's namespace and in every leaf's (zebra would delete wren's block
+    // from a leaf's kernel if bgpd withdrew it), from before the stop until after the sweep.
+    const nodes = [NODE, ...TORS.map((t) => t.name)];
+    const monitors = await Promise.all(
+      nodes.map((n) => lab.spawn(n, "route-monitor", "ip", ["monitor", "route"])),
+    );
+    const logOf = (i: number) => {
+      try {
+        return readFileSync(monitors[i].logFile, "utf8");
+      } catch {
+        return "";
+      }
+    };
+    // A route added and deleted in table 100 (no daemon looks there) shows each monitor is
+    // listening, and later that everything before it has been written.
+    const mark = async (address: string) => {
+      for (const n of nodes) {
+        await lab.exec(n, "ip", ["route", "add", `${address}/32`, "dev", "lo", "table", "100"]);
+        await lab.exec(n, "ip", ["route", "del", `${address}/32`, "dev", "lo", "table", "100"]);
+      }
+      await waitUntil(
+        `every route monitor to report the marker ${address}`,
+        () => nodes.map((_, i) => logOf(i)),
+        (logs) => logs.every((l) => l.includes(`Deleted ${address} dev lo table 100`)),
+      );
+    };
     try {
+      await mark("198.51.100.1");
       await wren.stop("SIGTERM");
       wren = await WrenProcess.start(lab, { labNode: NODE, node: NODE, datastore: ds });
-      await waitUntil(
+      const sweep = await waitUntil(
         "the stale-route sweep",
-        () => wren.logEvents(),
-        (es) =>
-          es.some(
-            (e) => typeof e.msg === "string" && e.msg.startsWith("sweeping stale kernel routes"),
-          ),
+        () =>
+          wren
+            .logEvents()
+            .find(
+              (e) => typeof e.msg === "string" && e.msg.startsWith("sweeping stale kernel routes"),
+            ),
+        (e) => e !== undefined,
+        { timeoutMs: 60_000 },
       );
-      await sleep(1000);
+      // Not the convergence timeout: every leaf's End-of-RIB was seen.
+      expect(sweep?.reason).toBe("every peer is Established and sent End-of-RIB");
+      for (const f of frrs) {
+        await waitUntil(
+          `${f.ns} to refresh wren's block`,
+          () => f.json<{ paths?: { stale?: boolean }[] }>(`show bgp ipv4 unicast ${block} json`),
+          (x) => x.paths?.[0] !== undefined && !x.paths[0].stale,
+        );
+      }
+      await mark("198.51.100.2");
     } finally {
-      await lab.stop(sampler, 1000);
+      for (const m of monitors) await lab.stop(m, 1000);
     }
-    const counts = readFileSync(sampler.logFile, "utf8").trim().split("\n").map(Number);
-    expect(counts.length).toBeGreaterThan(20);
-    expect(Math.min(...counts)).toBe(TORS.length + 1); // three leaf networks and the block, always
+    const deleted = (i: number, what: (line: string) => boolean) =>
+      logOf(i)
+        .split("\n")
+        .filter((l) => l.startsWith("Deleted") && what(l));
+    expect(deleted(0, (l) => l.includes("proto bird"))).toEqual([]);
+    for (let i = 1; i < nodes.length; i++) {
+      expect(deleted(i, (l) => l.startsWith(`Deleted ${block} `))).toEqual([]);
+    }
     expect(hasAllRoutes(await kernelRoutes(lab, NODE), block)).toBe(true);
   });
 
