@@ -10,6 +10,7 @@ import { IGNORED_FIELDS } from "../model/ignored-fields.js";
 import {
   CALICO_API_VERSIONS,
   isCalicoKind,
+  KIND_ALIASES,
   NAMESPACED_KINDS,
   SPEC_SCHEMAS,
   UNUSED_KINDS,
@@ -131,7 +132,10 @@ export function decodeDocument(doc: RawDocument): Decoded {
     return { resource: null, errors, warnings };
   }
   const obj = raw as Record<string, unknown>;
-  const kind = obj.kind;
+  const kind =
+    typeof obj.kind === "string" && Object.hasOwn(KIND_ALIASES, obj.kind)
+      ? KIND_ALIASES[obj.kind]
+      : obj.kind;
   const name = (obj.metadata as { name?: unknown } | undefined)?.name;
   const namespaceRaw = (obj.metadata as { namespace?: unknown } | undefined)?.namespace;
   const namespace = NAMESPACED_KINDS.has(String(kind))

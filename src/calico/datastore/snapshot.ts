@@ -13,6 +13,7 @@ import {
   type BlockAffinity,
   type CalicoNode,
   type CalicoResource,
+  type IPAMConfiguration,
   type IPPool,
   resourceId,
   type Secret,
@@ -31,6 +32,8 @@ export interface Snapshot {
   readonly workloadEndpoints: readonly WorkloadEndpoint[];
   readonly bgpFilters: readonly BGPFilter[];
   readonly secrets: readonly Secret[];
+  /** The IPAMConfiguration named `default`, if any (others are ignored with a warning). */
+  readonly ipamConfiguration: IPAMConfiguration | undefined;
   readonly warnings: readonly ConfigMessage[];
 }
 
@@ -199,6 +202,15 @@ export function buildSnapshot(
     } else secretNames.set(s.name, s);
   }
 
+  let ipamConfiguration: IPAMConfiguration | undefined;
+  for (const c of of("IPAMConfiguration")) {
+    if (c.name === "default") ipamConfiguration = c;
+    else
+      warnings.push(
+        at(c, "metadata.name", 'must be "default" (Calico reads only that one): ignored'),
+      );
+  }
+
   const revision = createHash("sha256").update(revisionInput).digest("hex").slice(0, 16);
   const snapshot: Snapshot = {
     revision,
@@ -210,6 +222,7 @@ export function buildSnapshot(
     workloadEndpoints: of("WorkloadEndpoint"),
     bgpFilters,
     secrets,
+    ipamConfiguration,
     warnings,
   };
   return { snapshot, errors, warnings };

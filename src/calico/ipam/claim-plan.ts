@@ -6,6 +6,9 @@
  * has assignmentMode Automatic, and its nodeSelector matches the node's labels. A block is free
  * when no BlockAffinity (of any node, any size) overlaps it.
  *
+ * No claim when the IPAMConfiguration turns automatic claims off (autoAllocateBlocks false) or
+ * the node owns maxBlocksPerHost blocks of the family already.
+ *
  * The renderer shows such a block as "pending-claim"; the IPAM (directory-ipam.ts) claims
  * exactly this block, or the next free one if another node was faster.
  */
@@ -15,6 +18,7 @@ import { cidrsOverlap, compareCidr } from "../model/net.js";
 import type { BlockAffinity, CalicoNode, IPPool } from "../model/types.js";
 import { selector } from "../selector/parser.js";
 import { poolBlocks } from "./block-math.js";
+import { ipamSettings, mayClaimMore } from "./ipam-settings.js";
 
 export function poolSelectsNode(pool: IPPool, node: CalicoNode | undefined): boolean {
   try {
@@ -96,6 +100,8 @@ export function blockToClaim(
   const pools = claimablePools(snapshot, node, family);
   if (pools.length === 0) return null;
   const mine = affinitiesOf(snapshot, nodeName);
+  const ownedInFamily = mine.filter((a) => familyOfCidr(a.spec.cidr) === family).length;
+  if (!mayClaimMore(ipamSettings(snapshot), ownedInFamily)) return null;
   if (
     mine.some((a) =>
       pools.some(

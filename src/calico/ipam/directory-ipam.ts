@@ -20,8 +20,10 @@
  * renderer derives tunl0 / vxlan.calico addresses from it when the Node sets none), except in
  * /32 and /128 blocks; explicit Node tunnel addresses are never handed out. When the node's own
  * blocks are full it claims another block; when no block is free it borrows an address from
- * another node's block (Calico's default, strictAffinity false), which the renderer then
- * advertises as a borrowed /32. A chosen address follows address-placement.ts.
+ * another node's block (Calico's default; not with the IPAMConfiguration's strictAffinity),
+ * which the renderer then advertises as a borrowed /32. autoAllocateBlocks false and
+ * maxBlocksPerHost limit the automatic claims (ipam-settings.ts). A chosen address follows
+ * address-placement.ts.
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -37,6 +39,7 @@ import { blockAddress, blockSize } from "./block-math.js";
 import { affinitiesOf, blockToClaim, claimablePools, firstFreeBlockOf } from "./claim-plan.js";
 import { HandleRecords } from "./handle-records.js";
 import type { AllocateOptions, Allocation, Ipam } from "./ipam.js";
+import { ipamSettings, mayClaimMore } from "./ipam-settings.js";
 
 export { TMP_DIR } from "./atomic-files.js";
 export { HANDLES_DIR } from "./handle-records.js";
@@ -249,6 +252,7 @@ export class DirectoryIpam implements Ipam {
         );
       }
     }
+    const settings = ipamSettings(snapshot);
     const reserved = reservedAddresses(snapshot);
     const inPools = (cidr: string) =>
       pools.some((p) => cidrFamily(cidr) === p.spec.family && cidrContains(p.spec.cidr, cidr));
@@ -267,6 +271,10 @@ export class DirectoryIpam implements Ipam {
         const a = await fromBlock(block);
         if (a) return a;
       }
+      const owned = affinitiesOf(snapshot, node).filter(
+        (a) => cidrFamily(a.spec.cidr) === family,
+      ).length;
+      if (!mayClaimMore(settings, owned)) break;
       const claimed = await this.claimIn(snapshot, node, pools);
       if (!claimed) break;
       snapshot = await this.snapshotSource();
@@ -275,8 +283,8 @@ export class DirectoryIpam implements Ipam {
         if (a) return a;
       }
     }
-    // No free block: borrow from other nodes' blocks (strictAffinity false).
-    const others = snapshot.blockAffinities
+    // No free block: borrow from other nodes' blocks (unless strictAffinity).
+    const others = (settings.strictAffinity ? [] : snapshot.blockAffinities)
       .filter((a) => a.spec.node !== node && inPools(a.spec.cidr))
       .map((a) => a.spec.cidr)
       .sort(compareCidr);
@@ -330,7 +338,11 @@ export class DirectoryIpam implements Ipam {
     for (let round = 0; round < ROUNDS; round++) {
       const snapshot = await this.snapshotSource();
       this.nodeOf(snapshot, node);
-      const place = placeAddress(snapshot, node, address, { family, pool: options.pool });
+      const place = placeAddress(snapshot, node, address, {
+        family,
+        pool: options.pool,
+        strictAffinity: ipamSettings(snapshot).strictAffinity,
+      });
       // Calico claims the block of a chosen address when nobody owns it; a lost race re-reads
       // the datastore, where the block now has an owner (then the address is borrowed).
       if (place.kind === "unclaimed" && !(await this.claim(node, place.block))) continue;

@@ -16,6 +16,11 @@ export interface IgnoredField {
 }
 
 export const IGNORED_FIELDS: readonly IgnoredField[] = [
+  {
+    kind: "IPAMConfiguration",
+    path: ["spec", "kubeVirtVMAddressPersistence"],
+    reason: "wren's IPAM has no KubeVirt address persistence",
+  },
   { kind: "Node", path: ["spec", "wireguard"], reason: "wren does not implement WireGuard" },
   {
     kind: "BGPConfiguration",

@@ -8,6 +8,7 @@ import { bgpFilterSpec } from "./schemas/bgp-filter.js";
 import { bgpPeerSpec } from "./schemas/bgp-peer.js";
 import { blockAffinitySpec } from "./schemas/block-affinity.js";
 import { ipPoolSpec } from "./schemas/ip-pool.js";
+import { ipamConfigurationSpec } from "./schemas/ipam-configuration.js";
 import { nodeSpec } from "./schemas/node.js";
 import { workloadEndpointSpec } from "./schemas/workload-endpoint.js";
 import type { ResourceKind } from "./types.js";
@@ -23,6 +24,12 @@ export const SPEC_SCHEMAS: Readonly<Record<Exclude<ResourceKind, "Secret">, z.Zo
   BlockAffinity: blockAffinitySpec,
   WorkloadEndpoint: workloadEndpointSpec,
   BGPFilter: bgpFilterSpec,
+  IPAMConfiguration: ipamConfigurationSpec,
+};
+
+/** Other names of a kind: Calico's Kubernetes CRD calls IPAMConfiguration `IPAMConfig`. */
+export const KIND_ALIASES: Readonly<Record<string, Exclude<ResourceKind, "Secret">>> = {
+  IPAMConfig: "IPAMConfiguration",
 };
 
 export const NAMESPACED_KINDS: ReadonlySet<string> = new Set(["WorkloadEndpoint", "Secret"]);
@@ -47,8 +54,6 @@ export const UNUSED_KINDS: ReadonlySet<string> = new Set([
   "HostEndpoint",
   "Profile",
   "IPReservation",
-  "IPAMConfig",
-  "IPAMConfiguration",
   "IPAMBlock",
   "IPAMHandle",
   "CalicoNodeStatus",

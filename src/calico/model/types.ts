@@ -8,6 +8,7 @@ import type { BGPFilterSpec } from "./schemas/bgp-filter.js";
 import type { BGPPeerSpec } from "./schemas/bgp-peer.js";
 import type { BlockAffinitySpec } from "./schemas/block-affinity.js";
 import type { IPPoolSpec } from "./schemas/ip-pool.js";
+import type { IPAMConfigurationSpec } from "./schemas/ipam-configuration.js";
 import type { NodeSpec } from "./schemas/node.js";
 import type { WorkloadEndpointSpec } from "./schemas/workload-endpoint.js";
 
@@ -16,6 +17,7 @@ export type { BGPFilterRule, BGPFilterSpec } from "./schemas/bgp-filter.js";
 export type { BGPPeerSpec } from "./schemas/bgp-peer.js";
 export type { BlockAffinitySpec } from "./schemas/block-affinity.js";
 export type { EncapMode, IPPoolSpec } from "./schemas/ip-pool.js";
+export type { IPAMConfigurationSpec } from "./schemas/ipam-configuration.js";
 export type { NodeSpec } from "./schemas/node.js";
 export type { WorkloadEndpointSpec } from "./schemas/workload-endpoint.js";
 
@@ -68,6 +70,11 @@ export interface BGPFilter extends ResourceBase {
   readonly spec: BGPFilterSpec;
 }
 
+export interface IPAMConfiguration extends ResourceBase {
+  readonly kind: "IPAMConfiguration";
+  readonly spec: IPAMConfigurationSpec;
+}
+
 export interface Secret extends ResourceBase {
   readonly kind: "Secret";
   readonly namespace: string;
@@ -83,6 +90,7 @@ export type CalicoResource =
   | BlockAffinity
   | WorkloadEndpoint
   | BGPFilter
+  | IPAMConfiguration
   | Secret;
 
 export type ResourceKind = CalicoResource["kind"];
