@@ -1,7 +1,8 @@
 // Several wren processes sharing one datastore directory (as containerlab binds it into every
 // node) race to claim IPAM blocks and allocate addresses. Each round starts all competitors,
 // releases them at once, and checks that no block and no address was handed out twice — also
-// when there are fewer free blocks than claimers. Runs the compiled IPAM from dist/.
+// when there are fewer free blocks than claimers, when they all ask for one handle's addresses
+// (one pair results) or for one chosen address. Runs the compiled IPAM from dist/.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +19,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function datastore(nodes: number, poolCidr: string, blockSize: number): string {
+function datastore(nodes: number, poolCidr: string, blockSize: number, v6 = false): string {
   const dir = mkdtempSync(join(tmpdir(), "wren-ipam-race-"));
   dirs.push(dir);
   const docs = Array.from(
@@ -29,7 +30,11 @@ function datastore(nodes: number, poolCidr: string, blockSize: number): string {
   writeFileSync(join(dir, "nodes.yaml"), docs.join("---\n"));
   writeFileSync(
     join(dir, "pool.yaml"),
-    `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p}\nspec: {cidr: ${poolCidr}, blockSize: ${blockSize}}\n`,
+    `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p}\nspec: {cidr: ${poolCidr}, blockSize: ${blockSize}}\n${
+      v6
+        ? "---\napiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p6}\nspec: {cidr: 'fd00:10:244::/64', blockSize: 122}\n"
+        : ""
+    }`,
   );
   return dir;
 }
@@ -37,7 +42,12 @@ function datastore(nodes: number, poolCidr: string, blockSize: number): string {
 /** Runs one competitor per entry, released together; resolves with their parsed outputs. */
 async function race(
   dir: string,
-  jobs: { node: string; mode: "claim" | "allocate"; count?: number }[],
+  jobs: {
+    node: string;
+    mode: "claim" | "allocate" | "same-handle" | "chosen";
+    count?: number;
+    address?: string;
+  }[],
 ): Promise<string[][]> {
   const go = join(dir, ".go");
   const runs = jobs.map(
@@ -45,7 +55,7 @@ async function race(
       new Promise<string[]>((ok, fail) => {
         const child = spawn(
           process.execPath,
-          [WORKER, DIST, dir, j.node, j.mode, String(j.count ?? 1), go],
+          [WORKER, DIST, dir, j.node, j.mode, String(j.count ?? 1), go, j.address ?? ""],
           {
             stdio: ["ignore", "pipe", "pipe"],
           },
@@ -111,5 +121,33 @@ describe("IPAM shared by racing processes", () => {
     expect(ips).toHaveLength(40);
     expect(new Set(ips).size).toBe(40);
     expect(readdirSync(join(dir, "ipam/allocations"))).toHaveLength(40);
+  });
+
+  it("6 processes asking for one handle's IPv4 and IPv6 addresses all get the same pair", async () => {
+    const dir = datastore(1, "10.244.0.0/16", 26, true);
+    const results = await race(
+      dir,
+      Array.from({ length: 6 }, () => ({ node: "node-0", mode: "same-handle" as const })),
+    );
+    expect(new Set(results.map((r) => r.join(" "))).size).toBe(1);
+    const [v4, v6] = results[0];
+    expect(v4).toMatch(/^10\.244\.0\./);
+    expect(v6).toMatch(/^fd00:10:244::/);
+    expect(readdirSync(join(dir, "ipam/allocations")).sort()).toEqual([`${v4}.json`, `${v6}.json`]);
+  });
+
+  it("8 processes on 4 nodes asking for one chosen address in an unclaimed block: one gets it", async () => {
+    const dir = datastore(4, "10.244.0.0/16", 26);
+    const results = await race(
+      dir,
+      Array.from({ length: 8 }, (_, i) => ({
+        node: `node-${i % 4}`,
+        mode: "chosen" as const,
+        address: "10.244.9.9",
+      })),
+    );
+    expect(results.flat()).toEqual(["10.244.9.9"]);
+    expect(readdirSync(join(dir, "ipam/blocks"))).toEqual(["10.244.9.0-26.yaml"]);
+    expect(readdirSync(join(dir, "ipam/allocations"))).toEqual(["10.244.9.9.json"]);
   });
 });
