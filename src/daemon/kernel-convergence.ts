@@ -3,13 +3,14 @@
  * (RFC 4724 §4.1: forwarding state is kept across the restart and only the entries not refreshed
  * once routing has converged are removed).
  *
- * The speaker's `converged` event ends route-selection deferral: per RFC 4724 §4.1 it does not
- * wait for peers without graceful restart or for peers that set the R bit themselves (FRR sets
- * it for its first restart-time seconds after bgpd starts). Their routes may not have arrived
- * yet, so sweeping at that moment would remove their kernel routes and re-add them a moment
- * later: a flap. The gate therefore also waits, after `converged`, until every configured peer
- * is Established and — where graceful restart was negotiated and the speaker reports it — has
- * sent End-of-RIB, or until the convergence timeout since start. Bounded, never blocking.
+ * The speaker's `converged` event ends route-selection deferral. It waits for the End-of-RIB of
+ * every graceful-restart peer that came up (also those that set the R bit, as BIRD and FRR do),
+ * but not for peers without graceful restart, nor for configured peers that are not Established
+ * yet. Their routes may not have arrived, so sweeping at that moment would remove their kernel
+ * routes and re-add them a moment later: a flap. The gate therefore also waits, after
+ * `converged`, until every configured peer is Established and — where graceful restart was
+ * negotiated — has sent End-of-RIB (`PeerStatus.endOfRibReceived`), or until the convergence
+ * timeout since start. Bounded, never blocking.
  */
 import type { Clock, TimerHandle } from "../common/clock.js";
 import type { PeerStatus } from "../common/contracts/index.js";
