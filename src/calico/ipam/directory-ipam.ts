@@ -214,6 +214,25 @@ export class DirectoryIpam implements Ipam {
     );
   }
 
+  /** The pool `options.pool` names: it must exist, be enabled and match `options.family`. */
+  private requestedPool(snapshot: Snapshot, options: AllocateOptions): IPPool {
+    const p = snapshot.ipPools.find((x) => x.name === options.pool || x.spec.cidr === options.pool);
+    const problem = !p
+      ? "does not exist"
+      : p.spec.disabled
+        ? "is disabled"
+        : options.family !== undefined && p.spec.family !== options.family
+          ? `is not an ${options.family} pool`
+          : undefined;
+    if (problem) {
+      throw new CalicoError(
+        "CALICO_IPAM_UNKNOWN_POOL",
+        `IPPool ${JSON.stringify(options.pool)} ${problem}`,
+      );
+    }
+    return p!;
+  }
+
   private nodeOf(snapshot: Snapshot, node: string): CalicoNode {
     const n = snapshot.nodes.find((x) => x.name === node);
     if (!n) {
@@ -227,22 +246,19 @@ export class DirectoryIpam implements Ipam {
 
   async allocate(node: string, handle: string, options: AllocateOptions = {}): Promise<Allocation> {
     if (options.address !== undefined) return this.allocateAddress(node, handle, options);
-    const family = options.family ?? "ipv4";
-    const again = await this.held(handle, family);
-    if (again) return again;
+    // the family is known without the datastore unless only a pool is named (then: its family)
+    const known = options.family ?? (options.pool === undefined ? "ipv4" : undefined);
+    const heldAlready = known && (await this.held(handle, known));
+    if (heldAlready) return heldAlready;
     let snapshot = await this.snapshotSource();
+    const named = options.pool === undefined ? undefined : this.requestedPool(snapshot, options);
+    const family = known ?? named!.spec.family;
+    const again = known ? null : await this.held(handle, family);
+    if (again) return again;
     const nodeRes = this.nodeOf(snapshot, node);
     let pools: IPPool[];
-    if (options.pool !== undefined) {
-      const p = snapshot.ipPools.find(
-        (x) => x.name === options.pool || x.spec.cidr === options.pool,
-      );
-      if (!p)
-        throw new CalicoError(
-          "CALICO_IPAM_UNKNOWN_POOL",
-          `no IPPool named or with CIDR ${JSON.stringify(options.pool)}`,
-        );
-      pools = [p];
+    if (named) {
+      pools = [named]; // a requested pool is used whatever its nodeSelector (as Calico does)
     } else {
       pools = claimablePools(snapshot, nodeRes, family);
       if (pools.length === 0) {

@@ -91,6 +91,28 @@ describe("handle records per family", () => {
   });
 });
 
+describe("a named pool", () => {
+  it("gives an address of its family, and is refused when disabled or of the other family", async () => {
+    const off =
+      "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: off}\nspec: {cidr: 10.250.0.0/16, disabled: true}\n";
+    const s = store({ "off.yaml": off });
+    const ipam = new DirectoryIpam(s.dir);
+    expect((await ipam.allocate("a", "h", { pool: "v6" })).ip).toBe("fd00:10:244::1");
+    expect((await ipam.allocate("a", "h", { pool: "fd00:10:244::/64", family: "ipv6" })).ip).toBe(
+      "fd00:10:244::1",
+    );
+    await expect(ipam.allocate("a", "h2", { pool: "v6", family: "ipv4" })).rejects.toMatchObject({
+      code: "CALICO_IPAM_UNKNOWN_POOL",
+      message: 'IPPool "v6" is not an ipv4 pool',
+    });
+    await expect(ipam.allocate("a", "h2", { pool: "off" })).rejects.toMatchObject({
+      code: "CALICO_IPAM_UNKNOWN_POOL",
+      message: 'IPPool "off" is disabled',
+    });
+    expect(await ipam.allocations()).toHaveLength(1);
+  });
+});
+
 describe("records written by earlier wren versions", () => {
   // Before records were split by family, wren wrote {handle, ips} per handle; the CNI plugin
   // kept IPv6 addresses under the handle "<handle>.ipv6" to work around the family mix-up.
