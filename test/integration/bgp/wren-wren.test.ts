@@ -1,5 +1,6 @@
 // Two wren speakers peering with each other in namespaces (eBGP, IPv4 and IPv6 families on one
-// IPv6 session and an IPv4 one): routes both ways, withdrawal on reconfigure, both views agree.
+// IPv6 session and an IPv4 one): routes both ways, withdrawal on reconfigure, both views agree;
+// both restarting gracefully at once (both set the R bit) converge on each other's End-of-RIB.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RouteView } from "../../../src/common/contracts/speaker.js";
 import { Lab, skipReason, waitUntil } from "../../harness/index.js";
@@ -32,7 +33,11 @@ function config(me: 1 | 2, originate: string[]): object {
         exportPolicy: ["all"],
       },
     ],
-    extra: { policies },
+    // A convergence timeout far beyond the test's deadlines: converging means End-of-RIB came.
+    extra: {
+      policies,
+      gracefulRestart: { enabled: true, restartTime: 120, convergenceTimeout: 900 },
+    },
   });
 }
 
@@ -91,5 +96,35 @@ describe.skipIf(skip)(`wren speaker ↔ wren speaker${skip ? ` (skipped: ${skip}
     );
     expect((await two.peer("v4")).bgpState).toBe("Established");
     expect((await one.peer("v4")).messages.notificationsOut).toBe(0);
+  });
+
+  it("both restarting gracefully at once: neither waits for the other's End-of-RIB forever", async () => {
+    await one.stop("graceful");
+    await two.stop("graceful");
+    one = await SpeakerProcess.start(lab, "one", config(1, ["fd00:71::/64"]), {
+      args: ["--restarted"],
+    });
+    two = await SpeakerProcess.start(lab, "two", config(2, ["10.72.0.0/24"]), {
+      args: ["--restarted"],
+    });
+    for (const s of [one, two]) for (const p of ["v4", "v6"]) await s.waitEstablished(p);
+    // Each is an R-bit peer of the other: each gets the other's table and End-of-RIB first, so
+    // both converge on End-of-RIB (the convergence timeout is 900 s).
+    for (const s of [one, two]) {
+      await waitUntil(
+        `${s.node} to converge`,
+        () => s.events.some((e) => e.event === "converged"),
+        (c) => c,
+        { timeoutMs: 30_000 },
+      );
+      const st = await s.status();
+      expect(st.gracefulRestartInProgress).toBe(false);
+      expect(st.peers.map((p) => [p.name, p.endOfRibReceived])).toEqual([
+        ["v4", true],
+        ["v6", true],
+      ]);
+    }
+    expect(await routes(two)).toContain("fd00:71::/64");
+    expect(await routes(one)).toContain("10.72.0.0/24");
   });
 });
