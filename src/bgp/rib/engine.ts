@@ -426,15 +426,18 @@ export class RibEngine {
     }
   }
 
-  /** Starts the initial advertisement to R-bit peers once no other established peer is awaited
-   *  (peers not connected yet do not hold them back). */
+  /** Starts the initial advertisement to R-bit peers once no other established peer without the
+   *  R bit is awaited (peers not connected yet, and other R-bit peers, do not hold them back:
+   *  two R-bit peers holding each other back would be the deadlock again). */
   private feedRestartingPeers(): void {
     if (this.restartingPeers.size === 0 || this.converged || this.waiting === null) return;
     for (const name of this.waiting) {
       const p = this.core.byName.get(name);
-      // Established, or about to be (its sessionUp is queued): its routes are awaited first.
-      if (p !== undefined && (p.up || p.sessionEventsQueued > 0) && !this.restartingPeers.has(p))
-        return;
+      if (p === undefined) continue;
+      // A session change is queued (we do not know its R bit yet), or an established peer
+      // without the R bit: its routes are awaited first.
+      const restarting = p.negotiated?.gracefulRestart?.restarting === true;
+      if (p.sessionEventsQueued > 0 || (p.up && !restarting)) return;
     }
     const peers = [...this.restartingPeers];
     this.restartingPeers.clear();

@@ -113,8 +113,11 @@ describe.skipIf(skip)(`wren speaker ↔ wren speaker${skip ? ` (skipped: ${skip}
     for (const s of [one, two]) {
       await waitUntil(
         `${s.node} to converge`,
-        () => s.events.some((e) => e.event === "converged"),
-        (c) => c,
+        async () => ({
+          converged: s.events.some((e) => e.event === "converged"),
+          peers: (await s.status()).peers.map((p) => [p.name, p.info, p.endOfRibReceived]),
+        }),
+        (x) => x.converged,
         { timeoutMs: 30_000 },
       );
       const st = await s.status();

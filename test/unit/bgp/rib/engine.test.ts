@@ -364,6 +364,24 @@ describe("RibEngine restart deferral with peers that restarted too (R bit)", () 
     ]);
   });
 
+  it("an R-bit peer is never held back by another R-bit peer, fed or not (no cross-wait)", async () => {
+    // Two sessions to another restarting speaker (IPv4 and IPv6) come up one after the other:
+    // the second must be fed although the first has not sent its End-of-RIB yet — the other
+    // side may be waiting for our End-of-RIB on the second before it sends on the first.
+    const C = peerConfig("C", "10.0.0.4", 65003);
+    const h = new RibHarness(speakerConfig([A, C]), { restart: true });
+    h.up("A", { gracefulRestart: gr(true) });
+    await h.settle();
+    expect(h.take("A")).toEqual([{ eor: "ipv4-unicast" }]);
+    h.up("C", { gracefulRestart: gr(true) });
+    await h.settle();
+    expect(h.take("C")).toEqual([{ eor: "ipv4-unicast" }]);
+    h.eor("C");
+    h.eor("A");
+    await h.settle();
+    expect(h.converged).toBe(1);
+  });
+
   it("two restarting speakers do not wait for each other: each is fed, then both converge", async () => {
     const h = new RibHarness(speakerConfig([A]), { restart: true });
     h.up("A", { gracefulRestart: gr(true) });

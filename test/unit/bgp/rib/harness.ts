@@ -3,6 +3,8 @@
  * sessions with defaults, a manual clock, and decoders that turn the engine's output back into
  * readable summaries. Shared by the unit tests and the conformance fixture runner.
  */
+
+import type { RibLimits } from "../../../../src/bgp/rib/engine.js";
 import { RibEngine } from "../../../../src/bgp/rib/index.js";
 import {
   contextFromNegotiated,
@@ -304,9 +306,20 @@ export class RibHarness {
   autoWritable = true;
   config: SpeakerConfig;
 
-  constructor(config: SpeakerConfig, options: { restart?: boolean } = {}) {
+  /**
+   * The engine's time budgets per slice are lifted by default: how work is cut into slices (and
+   * so how UPDATEs and kernel batches are grouped) then depends on work units only, not on how
+   * busy the machine is — expected outputs stay exact under load. `limits` overrides.
+   */
+  constructor(
+    config: SpeakerConfig,
+    options: { restart?: boolean; limits?: Partial<RibLimits> } = {},
+  ) {
     this.config = config;
-    this.engine = new RibEngine({ clock: this.clock });
+    this.engine = new RibEngine({
+      clock: this.clock,
+      limits: { inSliceMs: 60_000, outSliceMs: 60_000, ...options.limits },
+    });
     this.engine.onSessionMessage((m) => {
       this.out.push(m);
       if (m.type === "updates" && this.autoWritable) {
