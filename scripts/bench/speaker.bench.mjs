@@ -18,7 +18,15 @@
 // Needs root, FRR, BIRD 2, GoBGP and cc; a missing peer binary skips that receiver with a note.
 // Everything is named wsb<random> and removed afterwards (also on failure or SIGINT/SIGTERM).
 import { execFileSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -107,12 +115,25 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
   });
 }
 
+/** Newest modification time under dist/: other engineers may rebuild it while we run. */
+function distBuiltAt(dir = new URL("../../dist/", import.meta.url).pathname) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? distBuiltAt(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+const builtAt = distBuiltAt();
+const clock = (ms) => new Date(ms).toTimeString().slice(0, 8);
+const rebuilds = [];
+
 const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
     .join(" ");
 log(
-  `cases ${caseNames.join(", ")}; receivers ${receivers.join(", ")}; ${runs} run(s) each; RIB poll ${intervalMs} ms; load ${load()}`,
+  `dist/ built ${clock(builtAt)}; cases ${caseNames.join(", ")}; receivers ${receivers.join(", ")}; ${runs} run(s) each; RIB poll ${intervalMs} ms; load ${load()}`,
 );
 
 const results = {}; // case -> receiver -> [result]
@@ -122,6 +143,13 @@ outer: for (const c of caseNames) {
   for (let r = 1; r <= runs; r++) {
     for (const kind of receivers) {
       if (interrupted) break outer;
+      const nowBuilt = distBuiltAt();
+      if (nowBuilt !== (rebuilds.at(-1) ?? builtAt)) {
+        rebuilds.push(nowBuilt);
+        log(
+          `WARNING: dist/ was rebuilt at ${clock(nowBuilt)}: the runs from here on use other code`,
+        );
+      }
       log(`${c} run ${r}/${runs}: ${kind} (load ${load()})`);
       try {
         const res = await runOne(kind, CASES[c], {
@@ -287,7 +315,7 @@ for (const c of caseNames) {
   }
 }
 console.error(
-  `\n[speaker] summary (median (min–max) of runs; load now ${load()}):\n${md.join("\n")}\n`,
+  `\n[speaker] summary (median (min–max) of runs; load now ${load()}; dist/ built ${clock(builtAt)}${rebuilds.length ? `, REBUILT during the run at ${rebuilds.map(clock).join(", ")}` : ""}):\n${md.join("\n")}\n`,
 );
 if (skipped.length > 0) log(`skipped receivers: ${skipped.join(", ")}`);
 if (errors.length > 0) {
