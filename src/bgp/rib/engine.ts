@@ -21,13 +21,14 @@
  * never holds the event loop for more than a few milliseconds at a time.
  */
 
-import { type Clock, realClock, type TimerHandle } from "../../common/clock.js";
+import { type Clock, realClock } from "../../common/clock.js";
 import type { RibToSession, SessionToRib } from "../../common/contracts/bgp-engines.js";
 import type { BgpRoute, BgpRouteBatch } from "../../common/contracts/dataplane.js";
 import type { RouteQuery, RouteView } from "../../common/contracts/speaker.js";
 import type { PeerConfig, SpeakerConfig } from "../../common/contracts/speaker-config.js";
 import type { Prefix } from "../../common/ip/prefix.js";
 import { PolicySet } from "../policy/index.js";
+import { Convergence } from "./convergence.js";
 import { FAMILIES, RibCore, type RibLogger } from "./core.js";
 import { LOCAL_PEER } from "./decision.js";
 import { RibError } from "./errors.js";
@@ -104,14 +105,8 @@ export class RibEngine {
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
   private originate: OriginatedRoute[] = [];
-  // Convergence (RFC 4724 §4.1 and the dataplane's stale-route sweep).
-  private restartMode = false;
-  private converged = false;
-  private waiting: Set<string> | null = null;
-  /** Peers that restarted too (R bit) and wait to be fed before our convergence (see below). */
-  private readonly restartingPeers = new Set<PeerState>();
-  private convergenceTimer: TimerHandle | null = null;
-  private readonly convergedListeners: (() => void)[] = [];
+  /** Convergence (RFC 4724 §4.1 and the dataplane's stale-route sweep). */
+  private readonly convergence: Convergence;
 
   constructor(options: RibEngineOptions) {
     this.core = new RibCore(options.clock, options.logger ?? null);
@@ -123,10 +118,14 @@ export class RibEngine {
         if (jobs.length > 0) peer.inbox.splice(peer.inboxHead + 1, 0, ...jobs);
       },
       enqueue: (peer, job) => this.enqueue(peer, job),
-      exportDeferred: () => this.restartMode && !this.converged,
-      deferredSessionUp: (peer) => this.deferredSessionUp(peer),
-      peerSynchronised: (peer) => this.peerSynchronised(peer),
+      exportDeferred: () => this.convergence.deferring,
+      deferredSessionUp: (peer) => this.convergence.sessionUp(peer),
+      peerSynchronised: (peer) => this.convergence.synchronised(peer),
       exportWork: (peer) => this.queueOut(peer),
+    });
+    this.convergence = new Convergence(this.core, {
+      startInitialDumps: (peer) => this.lifecycle.startInitialDumps(peer),
+      schedule: () => this.schedule(),
     });
     const policies = new PolicySet([]);
     this.local = new PeerState(
@@ -279,7 +278,7 @@ export class RibEngine {
       this.originate = originate;
       this.enqueue(this.local, { kind: "originate" });
     }
-    if (first) this.startConvergence(config);
+    if (first) this.convergence.start(config);
     this.schedule();
   }
 
@@ -295,8 +294,6 @@ export class RibEngine {
     core.byName.delete(peer.name);
     peer.removed = true;
     peer.up = false;
-    this.waiting?.delete(peer.name);
-    this.restartingPeers.delete(peer);
     peer.restartTimer?.cancel();
     peer.staleTimer?.cancel();
     peer.refreshTimer?.cancel();
@@ -310,7 +307,7 @@ export class RibEngine {
       if (pf.adjIn.size > 0) this.enqueue(peer, walk("flush", family));
     }
     this.enqueue(peer, { kind: "free" });
-    this.checkConverged();
+    this.convergence.removed(peer);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -370,117 +367,16 @@ export class RibEngine {
 
   /** Call before the first configure() after our own restart (RFC 4724 §4.1). */
   startRestartMode(): void {
-    this.restartMode = true;
+    this.convergence.startRestartMode();
   }
 
   onConverged(listener: () => void): void {
-    this.convergedListeners.push(listener);
+    this.convergence.onConverged(listener);
   }
 
   /** True while initial advertisements wait for peers' End-of-RIB after our restart. */
   restartInProgress(): boolean {
-    return this.restartMode && !this.converged;
-  }
-
-  private startConvergence(config: SpeakerConfig): void {
-    this.waiting = new Set(config.peers.filter((p) => !p.shutdown).map((p) => p.name));
-    const timeout = Math.max(0, config.gracefulRestart.convergenceTimeout);
-    this.convergenceTimer = this.core.clock.setTimer(timeout * 1000, () => {
-      this.convergenceTimer = null;
-      if (!this.converged) {
-        this.core.log?.info(
-          { waiting: [...(this.waiting ?? [])] },
-          "convergence timeout: proceeding without End-of-RIB from every peer",
-        );
-        this.converge();
-      }
-    });
-    this.checkConverged();
-  }
-
-  /**
-   * A session came up while our initial advertisements are deferred (RFC 4724 §4.1).
-   *
-   * - No graceful restart: the peer promises no End-of-RIB, so it is not waited for.
-   * - R bit set (the peer restarted too): RFC 4724 §4.1 excludes such peers from the wait so two
-   *   restarting speakers never wait for each other. BIRD and FRR wait for them anyway, and so do
-   *   we: FRR sets the R bit for its first restart-time seconds after bgpd starts even when it
-   *   kept our routes as a helper, and declaring convergence before its End-of-RIB would send our
-   *   End-of-RIB to the others (and let the dataplane sweep) with its routes still missing. The
-   *   deadlock the RFC avoids is avoided differently: such a peer is fed our table and End-of-RIB
-   *   without waiting for its own End-of-RIB — as soon as no other established peer is still
-   *   waited for — so a peer that waits for our End-of-RIB first (BIRD, FRR with preserved
-   *   forwarding state, another restarting wren) gets it. Convergence still waits for its
-   *   End-of-RIB, bounded by the convergence timeout.
-   * - Otherwise the peer is waited for and fed at convergence.
-   */
-  private deferredSessionUp(peer: PeerState): void {
-    const gr = peer.negotiated?.gracefulRestart ?? null;
-    if (gr === null) {
-      this.peerSynchronised(peer);
-      return;
-    }
-    if (gr.restarting) {
-      this.restartingPeers.add(peer);
-      this.feedRestartingPeers();
-    }
-  }
-
-  /** Starts the initial advertisement to R-bit peers once no other established peer without the
-   *  R bit is awaited (peers not connected yet, and other R-bit peers, do not hold them back:
-   *  two R-bit peers holding each other back would be the deadlock again). */
-  private feedRestartingPeers(): void {
-    if (this.restartingPeers.size === 0 || this.converged || this.waiting === null) return;
-    for (const name of this.waiting) {
-      const p = this.core.byName.get(name);
-      if (p === undefined) continue;
-      // A session change is queued (we do not know its R bit yet), or an established peer
-      // without the R bit: its routes are awaited first.
-      const restarting = p.negotiated?.gracefulRestart?.restarting === true;
-      if (p.sessionEventsQueued > 0 || (p.up && !restarting)) return;
-    }
-    const peers = [...this.restartingPeers];
-    this.restartingPeers.clear();
-    for (const p of peers) {
-      if (!p.up) continue;
-      this.core.log?.info(
-        { peer: p.name },
-        "peer restarted too (R bit): sending our table before its End-of-RIB",
-      );
-      this.lifecycle.startInitialDumps(p);
-    }
-  }
-
-  private peerSynchronised(peer: PeerState): void {
-    if (this.waiting?.delete(peer.name)) this.checkConverged();
-  }
-
-  private checkConverged(): void {
-    this.feedRestartingPeers();
-    if (this.converged || this.waiting === null || this.waiting.size > 0) return;
-    // Let the slice that got the last End-of-RIB finish first.
-    queueMicrotask(() => this.converge());
-  }
-
-  private converge(): void {
-    if (this.converged) return;
-    this.converged = true;
-    this.restartingPeers.clear();
-    this.convergenceTimer?.cancel();
-    this.convergenceTimer = null;
-    const wasRestarting = this.restartMode;
-    this.core.log?.info({ restart: wasRestarting }, "RIB converged");
-    if (wasRestarting) {
-      for (const peer of this.core.byName.values()) this.lifecycle.startInitialDumps(peer);
-      this.schedule();
-    }
-    for (const l of this.convergedListeners) {
-      try {
-        l();
-      } catch (err) {
-        this.core.log?.error({ err }, "converged listener failed");
-      }
-    }
+    return this.convergence.deferring;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -650,15 +546,14 @@ export class RibEngine {
     switch (job.kind) {
       case "up":
         peer.sessionEventsQueued--;
-        this.restartingPeers.delete(peer);
+        this.convergence.sessionChange(peer);
         this.lifecycle.up(peer, job.negotiated);
         return { units: 1, done: true };
       case "down":
         peer.sessionEventsQueued--;
-        this.restartingPeers.delete(peer);
+        this.convergence.sessionChange(peer);
         this.lifecycle.down(peer, job.retainRoutes, job.reason);
-        // A peer we were waiting for is gone: R-bit peers may not have to wait for it.
-        this.feedRestartingPeers();
+        this.convergence.sessionDown();
         return { units: 1, done: true };
       case "update":
         return { units: processUpdate(core, this.lifecycle, peer, job.body), done: true };
