@@ -97,6 +97,7 @@ const swept = await sweepDeadBenchRuns();
 if (swept.length > 0) log(`removed leftovers of dead runs: ${swept.join(", ")}`);
 
 const tmp = mkdtempSync(join(tmpdir(), "wsb-"));
+process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 const kcBin = join(tmp, "kernel-count");
 execFileSync("cc", ["-O2", "-Wall", "-o", kcBin, join(here, "kernel-count.c")]);
 if (profileDir) mkdirSync(profileDir, { recursive: true });
@@ -187,7 +188,6 @@ outer: for (const c of caseNames) {
     }
   }
 }
-rmSync(tmp, { recursive: true, force: true });
 
 // ---- rows ----
 const rows = [];
