@@ -359,7 +359,6 @@ function onKeepalive(d: Draft, conn: Conn): void {
       for (const other of [...d.conns]) {
         if (other.id !== up.id) d.drop(other, cease(CeaseSubcode.CONNECTION_COLLISION_RESOLUTION));
       }
-      d.restarting = false;
       d.lastError = null;
       d.actions.push({ type: "sessionUp", connId: conn.id, negotiated });
       return;
@@ -446,6 +445,10 @@ function onTimer(d: Draft, event: FsmEvent & { type: "TimerExpired" }): void {
 function handle(d: Draft, event: FsmEvent): void {
   const { config } = d;
   switch (event.type) {
+    case "RestartDone":
+      d.restarting = false;
+      return;
+
     case "ManualStart":
       if (d.running) return;
       d.running = true;

@@ -82,7 +82,9 @@ export interface FsmState {
   readonly nextConnId: number;
   /** Consecutive errors, for the growing idle hold time. */
   readonly errorCount: number;
-  /** RFC 4724 §4.1: we restarted; the R bit goes into our OPENs until a session is Established. */
+  /** RFC 4724 §4.1: we restarted; the R bit goes into our OPENs until our routing has converged
+   *  (`RestartDone`), as BIRD keeps it for its whole recovery: a session that flaps before then
+   *  still tells the peer not to wait for our End-of-RIB. */
   readonly restarting: boolean;
   readonly lastError: LastError | null;
 }
@@ -97,6 +99,8 @@ export type TimerName =
 
 export type FsmEvent =
   | { readonly type: "ManualStart" }
+  /** Our graceful restart is over (the RIB converged): later OPENs carry no R bit. */
+  | { readonly type: "RestartDone" }
   /** Stop the peer. `notification` null closes the connections silently (graceful restart of
    *  wren itself: peers keep our routes) and `retainRoutes` is passed on in sessionDown; with a
    *  NOTIFICATION, RFC 8538 decides (notification-gr.ts). */

@@ -334,8 +334,10 @@ export class SessionEngine {
     await this.listener.close();
   }
 
-  /** Marks the end of our own restart: later sessions no longer set the R bit. */
+  /** Marks the end of our own restart (RIB converged): OPENs from now on carry no R bit. Until
+   *  then every OPEN does, also after a session flapped (BIRD keeps it for its whole recovery). */
   restartDone(): void {
     this.restarting = false;
+    for (const e of this.peers.values()) e.session.restartDone();
   }
 }

@@ -176,6 +176,11 @@ export class PeerSession {
     this.fire({ type: "ManualStart" });
   }
 
+  /** Our graceful restart is over: no R bit in later OPENs (RFC 4724 §4.1). */
+  restartDone(): void {
+    this.fire({ type: "RestartDone" });
+  }
+
   stop(notification: NotificationData | null, reason: string, retainRoutes: boolean): void {
     this.fire({ type: "ManualStop", notification, reason, retainRoutes });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bgpState, stateInfo } from "../../../../src/bgp/fsm/index.js";
+import { bgpState, type FsmAction, stateInfo } from "../../../../src/bgp/fsm/index.js";
 import { config, find, grCap, peerOpen, Runner } from "./helpers.js";
 
 const addrs = { localAddress: "10.0.0.1", remoteAddress: "10.0.0.2" };
@@ -519,16 +519,25 @@ describe("FSM: graceful restart", () => {
     ]);
   });
 
-  it("sets the R bit in OPENs after our restart until a session is Established", () => {
+  it("sets the R bit in OPENs after our restart until RestartDone, also after a session flapped", () => {
+    const rBit = (actions: readonly FsmAction[]) =>
+      find(actions, "sendOpen")[0].open.capabilities.find((c) => c.type === "gracefulRestart");
     const r = new Runner(config(), true);
     r.fire({ type: "ManualStart" }, { type: "TcpCrAcked", connId: 1, ...addrs });
-    const open = find(r.last, "sendOpen")[0].open;
-    expect(open.capabilities.find((c) => c.type === "gracefulRestart")).toMatchObject({
-      restarting: true,
-      notification: true,
-    });
+    expect(rBit(r.last)).toMatchObject({ restarting: true, notification: true });
     r.fire({ type: "BGPOpen", connId: 1, open: peerOpen() }, { type: "KeepAliveMsg", connId: 1 });
-    expect(r.state.restarting).toBe(false);
+    expect(bgpState(r.state)).toBe("Established");
+    // the session drops before our routing converged: the next OPEN still says we restarted
+    r.fire({ type: "TcpConnectionFails", connId: 1, error: "Connection reset by peer" });
+    r.fire({ type: "TimerExpired", timer: "connectRetry", connId: null });
+    r.fire({ type: "TcpCrAcked", connId: 2, ...addrs });
+    expect(rBit(r.last)).toMatchObject({ restarting: true });
+    r.fire({ type: "RestartDone" });
+    expect(r.last).toEqual([]);
+    r.fire({ type: "TcpConnectionFails", connId: 2, error: "Connection reset by peer" });
+    r.fire({ type: "TimerExpired", timer: "connectRetry", connId: null });
+    r.fire({ type: "TcpCrAcked", connId: 3, ...addrs });
+    expect(rBit(r.last)).toMatchObject({ restarting: false });
   });
 });
 
