@@ -1,5 +1,5 @@
 /**
- * Loads the wren_sockopt native addon (native/wren_sockopt.c: TCP-MD5 (RFC 2385), TTL, GTSM
+ * Loads the wren_sockopt native addon (src/common/native/wren_sockopt.c: TCP-MD5 (RFC 2385), TTL, GTSM
  * minimum TTL (RFC 5082), TOS / traffic class, unconnected sockets) built by the package's install script. When it is
  * missing, peers that need it (password, ttlSecurity) are refused with ERR_SESSION_SOCKOPT_MISSING
  * instead of running without the protection they asked for.
@@ -23,8 +23,8 @@ export const BGP_TOS = 0xc0;
 
 const CANDIDATES = [
   // src/bgp/session/sockopt.ts (tests) and dist/bgp/session/sockopt.js (built)
-  "./native/build/Release/wren_sockopt.node",
-  "../../../src/bgp/session/native/build/Release/wren_sockopt.node",
+  "../../common/native/build/Release/wren_sockopt.node",
+  "../../../src/common/native/build/Release/wren_sockopt.node",
 ];
 
 let loaded: SockoptAddon | null | undefined;
@@ -56,6 +56,6 @@ export function requireSockopt(what: string): SockoptAddon {
   if (addon) return addon;
   throw new SessionError(
     "ERR_SESSION_SOCKOPT_MISSING",
-    `${what} needs wren's socket-option addon, which is not available (${loadError}); build it with \`node src/bgp/session/native/build.mjs\` (gcc and Node headers required)`,
+    `${what} needs wren's socket-option addon, which is not available (${loadError}); build it with \`node src/common/native/build.mjs\` (gcc and Node headers required)`,
   );
 }

@@ -1,6 +1,11 @@
 {
   "targets": [
     {
+      "target_name": "wren_sockopt",
+      "sources": ["wren_sockopt.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
+    },
+    {
       "target_name": "wren_netns",
       "sources": ["wren_netns.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"]

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Builds the wren_netns addon (setns for the calling thread, used by the CNI plugin to open
-// rtnetlink sockets inside a container's network namespace) with node-gyp. Run by the package's
-// `install` script, so `npm ci` builds it. Uses npm's bundled node-gyp (npm exports its path in
-// npm_config_node_gyp) and the machine's Node headers when they are installed next to the node
-// binary (no download). A failed build does not fail the install: the CNI plugin then configures
-// the container side through `nsenter --net=<netns>` (slower, one more process per ADD/CHECK).
+// Builds wren's two small N-API addons with node-gyp (binding.gyp here):
+//   wren_sockopt  TCP-MD5 (RFC 2385), TTL, GTSM minimum TTL (RFC 5082), DSCP for BGP sockets
+//   wren_netns    setns(2) for the calling thread, so the CNI plugin can open rtnetlink sockets
+//                 inside a container's network namespace
+// Run by the package's `install` script, so `npm ci` builds them. Uses npm's bundled node-gyp
+// (npm exports its path in npm_config_node_gyp) and the machine's Node headers when they are
+// installed next to the node binary (no download). A failed build does not fail the install:
+// BGP peers that need socket options (password, ttlSecurity, multihop) are then refused with a
+// clear error, and the CNI plugin configures the container side through `nsenter --net=<netns>`.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -29,8 +32,8 @@ const [cmd, argv] = gyp ? [process.execPath, [gyp, ...args]] : ["node-gyp", args
 const r = spawnSync(cmd, argv, { stdio: ["ignore", "inherit", "inherit"] });
 if (r.status !== 0) {
   console.warn(
-    `[wren] building the network-namespace addon failed (${r.error?.message ?? `exit ${r.status}`}); ` +
-      "the CNI plugin will use nsenter for the container side until it builds " +
-      "(node src/common/native/build.mjs)",
+    `[wren] building the native addons failed (${r.error?.message ?? `exit ${r.status}`}); ` +
+      "BGP peers with password, ttlSecurity or multihop are refused and the CNI plugin uses " +
+      "nsenter until they build (node src/common/native/build.mjs)",
   );
 }

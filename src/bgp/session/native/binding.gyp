@@ -1,9 +1,0 @@
-{
-  "targets": [
-    {
-      "target_name": "wren_sockopt",
-      "sources": ["wren_sockopt.c"],
-      "cflags": ["-Wall", "-Wextra", "-O2"]
-    }
-  ]
-}
