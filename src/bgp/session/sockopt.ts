@@ -4,9 +4,7 @@
  * missing, peers that need it (password, ttlSecurity) are refused with ERR_SESSION_SOCKOPT_MISSING
  * instead of running without the protection they asked for.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { addonLoader, BUILD_HINT } from "../../common/native/load.js";
 import { SessionError } from "./errors.js";
 
 export interface SockoptAddon {
@@ -21,33 +19,10 @@ export interface SockoptAddon {
 /** RFC 4271 does not say; BIRD and FRR send BGP as internetwork control (DSCP CS6). */
 export const BGP_TOS = 0xc0;
 
-const CANDIDATES = [
-  // src/bgp/session/sockopt.ts (tests) and dist/bgp/session/sockopt.js (built)
-  "../../common/native/build/Release/wren_sockopt.node",
-  "../../../src/common/native/build/Release/wren_sockopt.node",
-];
-
-let loaded: SockoptAddon | null | undefined;
-let loadError = "";
+const sockoptLoader = addonLoader<SockoptAddon>("wren_sockopt", "WREN_SOCKOPT_ADDON");
 
 export function loadSockopt(): SockoptAddon | null {
-  if (loaded !== undefined) return loaded;
-  const require = createRequire(import.meta.url);
-  const paths = process.env.WREN_SOCKOPT_ADDON
-    ? [process.env.WREN_SOCKOPT_ADDON]
-    : CANDIDATES.map((c) => fileURLToPath(new URL(c, import.meta.url)));
-  for (const p of paths) {
-    if (!existsSync(p)) continue;
-    try {
-      loaded = require(p) as SockoptAddon;
-      return loaded;
-    } catch (err) {
-      loadError = `${p}: ${err instanceof Error ? err.message : String(err)}`;
-    }
-  }
-  loadError ||= `not built (looked for ${paths.join(", ")})`;
-  loaded = null;
-  return null;
+  return sockoptLoader.load();
 }
 
 /** The addon, or an error saying which peer option needs it and how to build it. */
@@ -56,6 +31,6 @@ export function requireSockopt(what: string): SockoptAddon {
   if (addon) return addon;
   throw new SessionError(
     "ERR_SESSION_SOCKOPT_MISSING",
-    `${what} needs wren's socket-option addon, which is not available (${loadError}); build it with \`node src/common/native/build.mjs\` (gcc and Node headers required)`,
+    `${what} needs wren's socket-option addon, which is not available (${sockoptLoader.error()}); ${BUILD_HINT} (gcc and Node headers required)`,
   );
 }

@@ -9,10 +9,9 @@
  * When the addon is missing (no compiler or Node headers at install time) `netnsAddon()` is
  * null and callers fall back to `nsenter --net=PATH` child processes.
  */
-import { closeSync, existsSync, openSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { closeSync, openSync } from "node:fs";
 import { WrenError } from "../errors.js";
+import { addonLoader, BUILD_HINT } from "./load.js";
 
 export interface NetnsAddon {
   setns(fd: number, nstype?: number): void;
@@ -31,47 +30,17 @@ export class NetnsError extends WrenError {
   }
 }
 
-const CANDIDATES = [
-  // src/common/native/netns.ts (tests) and dist/common/native/netns.js (built)
-  "./build/Release/wren_netns.node",
-  "../../../src/common/native/build/Release/wren_netns.node",
-];
-
-let loaded: NetnsAddon | null | undefined;
-let loadError = "";
+const netnsLoader = addonLoader<NetnsAddon>("wren_netns", "WREN_NETNS_ADDON");
 
 /** The addon, or null when it is not built (see netnsAddonError()). WREN_NETNS_ADDON overrides
  *  the path; WREN_NETNS_ADDON=none pretends it is missing (to exercise the nsenter fallback). */
 export function netnsAddon(): NetnsAddon | null {
-  if (loaded !== undefined) return loaded;
-  const override = process.env.WREN_NETNS_ADDON;
-  if (override === "none") {
-    loadError = "disabled by WREN_NETNS_ADDON=none";
-    loaded = null;
-    return null;
-  }
-  const require = createRequire(import.meta.url);
-  const paths = override
-    ? [override]
-    : CANDIDATES.map((c) => fileURLToPath(new URL(c, import.meta.url)));
-  for (const p of paths) {
-    if (!existsSync(p)) continue;
-    try {
-      loaded = require(p) as NetnsAddon;
-      return loaded;
-    } catch (err) {
-      loadError = `${p}: ${err instanceof Error ? err.message : String(err)}`;
-    }
-  }
-  loadError ||= `not built (looked for ${paths.join(", ")})`;
-  loaded = null;
-  return null;
+  return netnsLoader.load();
 }
 
 /** Why netnsAddon() is null ("" when it loaded). */
 export function netnsAddonError(): string {
-  netnsAddon();
-  return loadError;
+  return netnsLoader.error();
 }
 
 function isThenable(v: unknown): boolean {
@@ -89,7 +58,7 @@ export function withNetns<T>(path: string, fn: () => T): T {
   if (!addon) {
     throw new NetnsError(
       "NETNS_ADDON_MISSING",
-      `entering network namespace ${path} needs wren's netns addon, which is not available (${loadError}); build it with \`node src/common/native/build.mjs\``,
+      `entering network namespace ${path} needs wren's netns addon, which is not available (${netnsLoader.error()}); ${BUILD_HINT}`,
     );
   }
   let fd: number;
