@@ -3,19 +3,25 @@
  * dataplane plus the speaker's BGP routes, touching only what wren owns (ownership.ts).
  *
  * Shape (BIRD's kernel protocol and Felix's route table, folded together):
- *   - a view of the kernel (links, addresses, main-table routes, neighbours on our interfaces),
- *     filled by a full dump at start and every `resyncInterval`, and kept current between dumps
- *     by netlink notifications (our own changes echo back the same way);
- *   - the desired routes: plan routes (route-plan.ts) and BGP routes converted by the kernel
- *     policy with next hops resolved recursively against the view (resolver.ts);
+ *   - a view of the kernel: links, addresses and neighbours on our interfaces (view.ts), and the
+ *     main table's routes as interned bodies per identity (route-table.ts, route-body.ts), filled
+ *     by a full dump at start and every `resyncInterval` and kept current between dumps by
+ *     netlink notifications (our own changes echo back the same way);
+ *   - the desired routes: plan routes (route-plan.ts) and BGP routes, kept as one next-hop-set id
+ *     per prefix and turned into kernel bodies once per (family, policy class, next-hop set)
+ *     with next hops resolved recursively against the kernel table (bgp-routes.ts);
  *   - passes: each pass takes what became dirty (identities, devices, neighbours, resolution)
- *     and turns the differences into one pipelined list of kernel changes (route-diff.ts).
- *     Notifications that show drift (a route deleted by hand, an interface down or up, a
- *     device attribute changed) make the next pass run after `repairDelayMs`.
+ *     and turns the differences into pipelined kernel changes (route-diff.ts, route-ops.ts).
+ *     BGP batches are taken into the route table as they arrive; a pass streams a large queue
+ *     of identities to the kernel slice by slice. Notifications that show drift (a route
+ *     deleted by hand, an interface down or up, a device attribute changed) make the next pass
+ *     run after `repairDelayMs`.
  *   - graceful restart: `restarting` keeps `proto bird` routes found at start until
  *     `bgpConverged()` (or `convergeTimeoutMs`); `stop({keepRoutes:true})` leaves everything.
  * Per-route failures are counted and logged with the route and errno; they are retried at the
- * next full resync (or earlier when a notification touches the route), never fatal.
+ * next full resync (or earlier when a notification touches the route), never fatal. A BGP route
+ * for exactly the prefix of one of the node's connected routes is shadowed by it (as in BIRD):
+ * never installed, shown in status, not a failure.
  */
 
 import { type Clock, realClock, type TimerHandle } from "../common/clock.js";
@@ -28,7 +34,7 @@ import type {
 import { errorMessage } from "../common/errors.js";
 import { parseAddress } from "../common/ip/address.js";
 import { formatPrefix } from "../common/ip/prefix.js";
-import { BgpTable } from "./bgp-table.js";
+import { BgpRoutes } from "./bgp-routes.js";
 import { IPIP_DEVICE, planDevices } from "./devices.js";
 import { formatRoute } from "./format.js";
 import type { Kernel, KernelEvent, KernelOp, RouteScanEntry } from "./kernel.js";
@@ -38,6 +44,7 @@ import {
   type KernelRoute,
   type RouteKey,
   routeKey,
+  routeOfKey,
 } from "./model.js";
 import { planNeighbours } from "./neighbours.js";
 import {
@@ -50,9 +57,27 @@ import {
   RT_TABLE_MAIN,
   RTPROT_BIRD,
 } from "./netlink/constants.js";
-import { DEFAULT_OWNERSHIP, isWorkloadInterface, type OwnershipRules } from "./ownership.js";
+import {
+  DEFAULT_OWNERSHIP,
+  isConnectedRoute,
+  isWorkloadInterface,
+  type OwnershipRules,
+} from "./ownership.js";
 import { NexthopResolver } from "./resolver.js";
-import { type DecideContext, decideRoute, routeMatches } from "./route-diff.js";
+import { RouteBodies, type RouteBody } from "./route-body.js";
+import {
+  ACTION_ADD,
+  ACTION_CONFLICT,
+  ACTION_DEFER,
+  ACTION_DELETE,
+  ACTION_NONE,
+  ACTION_REPLACE,
+  ACTION_SHADOWED,
+  bodyMatches,
+  type DecideContext,
+  decideRoute,
+} from "./route-diff.js";
+import { OP_ADD, OP_DEL, OP_REPLACE, opName, RouteOpList } from "./route-ops.js";
 import {
   type CompiledKernelPolicy,
   compileKernelPolicy,
@@ -61,6 +86,7 @@ import {
   isOperUp,
   type RouteSource,
 } from "./route-plan.js";
+import { RouteTable } from "./route-table.js";
 import {
   applySysctls,
   globalSysctls,
@@ -118,6 +144,8 @@ export interface DataplaneStatus {
     readonly routes: number;
     readonly installed: number;
     readonly unresolved: number;
+    /** Routes whose prefix is one of the node's connected routes (never installed, by design). */
+    readonly shadowed: number;
     /** Up to 20 BGP routes that are not installed, with the reason. */
     readonly notInstalled: readonly { prefix: string; reason: string }[];
   };
@@ -127,9 +155,18 @@ export interface DataplaneStatus {
   readonly counters: DataplaneCounters;
 }
 
+/** A plan route with its interned kernel body (a reference held while it is planned). */
+interface PlannedRoute extends DesiredRoute {
+  readonly body: number;
+}
+
+/** Identities diffed per slice (between yields to the event loop). */
 const SLICE = 2048;
 /** A pass touching at least this many route identities pauses route notifications. */
 const BULK_ROUTES = 2048;
+/** A bulk pass that ran dry waits this long for more (a table load streams in) before ending. */
+const BULK_LINGER_MS = 50;
+const SHADOWED_REASON = "shadowed by connected route";
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class NetlinkDataplaneAgent implements DataplaneAgent {
@@ -143,21 +180,18 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   private plan: DesiredDataplane | null = null;
   private policy: CompiledKernelPolicy | null = null;
 
-  // Kernel view.
+  // Kernel view (links, addresses, neighbours) and routes (kernel bodies and BGP next-hop sets
+  // per identity).
   private readonly view: KernelView;
+  private readonly bodies = new RouteBodies();
+  private readonly table = new RouteTable(this.bodies);
 
   // Desired state.
-  private planRoutes = new Map<RouteKey, DesiredRoute>();
+  private planRoutes = new Map<RouteKey, PlannedRoute>();
   private resolver = new NexthopResolver([]);
-  private readonly bgp = new BgpTable({
-    policy: () => this.policy,
-    resolve: (f, a) => this.resolver.resolve(f, a),
-    linkByName: (n) => this.view.linksByName.get(n),
-    notInstalled: (prefix, reason) => this.log.debug({ prefix, reason }, "BGP route not installed"),
-  });
+  private readonly bgp: BgpRoutes;
 
   // Work.
-  private dirty = new Set<RouteKey>();
   private allDirty = false;
   private needFullSync = true;
   private needPlanSync = false;
@@ -165,10 +199,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   private needNeighSync = false;
   private needBgpAll = false;
   private needRouteCheck = false;
-  private pendingBgp: BgpRouteBatch[] = [];
   private readonly deferred = new Map<RouteKey, number>();
-  /** Identities wanted since start; only tracked until BGP has converged. */
-  private readonly claimed = new Set<RouteKey>();
   private converged: boolean;
   private readonly workloadSeen = new Map<string, number>();
   private readonly sysctlDone = new Map<string, number>();
@@ -176,11 +207,15 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   private readonly deviceFailures = new Set<string>();
   private readonly problems = new Set<string>();
   private readonly failures = new Map<RouteKey, { route: string; error: string }>();
+  /** BGP routes shadowed by one of the node's connected routes. */
+  private readonly shadowed = new Set<RouteKey>();
   /** Notifications our own route changes will cause, by identity (swallowed when they come). */
   private readonly echoes = new Map<
     RouteKey,
     { removed: boolean; protocol: number; count: number }
   >();
+  private readonly sliceKeys: RouteKey[] = [];
+  private readonly opLists: RouteOpList[] = [];
 
   // Scheduling.
   private running: Promise<void> | null = null;
@@ -207,6 +242,15 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     this.rules = options.ownership ?? DEFAULT_OWNERSHIP;
     this.view = new KernelView(this.rules, (name) => {
       if (!this.workloadSeen.has(name)) this.workloadSeen.set(name, this.clock.now());
+    });
+    this.bgp = new BgpRoutes({
+      bodies: this.bodies,
+      table: this.table,
+      policy: () => this.policy,
+      resolve: (f, a) => this.resolver.resolve(f, a),
+      linkByName: (n) => this.view.linksByName.get(n),
+      notInstalled: (nexthops, reason) =>
+        this.log.debug({ nexthops, reason }, "BGP routes via these next hops not installed"),
     });
     this.repairDelayMs = options.repairDelayMs ?? 20;
     this.converged = !(options.restarting ?? false);
@@ -242,22 +286,23 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     await this.settled();
   }
 
+  /** Takes the batch into the route table at once (the batch is not kept) and schedules a pass. */
   applyBgpRoutes(batch: BgpRouteBatch): void {
     if (this.stopped) return;
-    this.pendingBgp.push(batch);
-    this.schedule(0);
+    this.bgp.apply(batch);
+    if (this.table.dirtySize > 0) this.schedule(0);
   }
 
   bgpConverged(): void {
     if (this.converged) return;
     this.converged = true;
-    this.claimed.clear();
+    this.table.clearClaims();
     this.convergeTimer?.cancel();
     this.convergeTimer = null;
     let stale = 0;
     for (const [key, until] of this.deferred) {
       if (until === Number.POSITIVE_INFINITY) {
-        this.dirty.add(key);
+        this.table.markDirty(key);
         stale++;
       }
     }
@@ -282,16 +327,16 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     while (this.running) await this.running;
     if (!options.keepRoutes) {
       // BIRD without `persist`: flush our `proto bird` routes. Felix's state stays.
-      const ops: KernelOp[] = [];
-      for (const r of this.view.routes.values()) {
-        if (r.protocol === RTPROT_BIRD && r.table === RT_TABLE_MAIN)
-          ops.push({ kind: "route-del", route: r });
-      }
-      const results = await this.kernel.apply(ops).catch(() => []);
-      const removed = results.filter((e) => e === 0).length;
+      const ops = new RouteOpList();
+      this.table.forEachKernel((key, body) => {
+        if (this.bodies.protocol(body) === RTPROT_BIRD) ops.push(OP_DEL, key, body);
+      });
+      const results = await this.kernel.applyRoutes(ops, this.bodies).catch(() => []);
+      let removed = 0;
+      for (const e of results) if (e === 0) removed++;
       this.log.info({ removed }, "stopped: removed proto bird routes");
     } else {
-      this.log.info({ routes: this.view.ownedCount() }, "stopped: routes left in the kernel");
+      this.log.info({ routes: this.ownedCount() }, "stopped: routes left in the kernel");
     }
     await this.kernel.close();
     for (const w of this.idleWaiters.splice(0)) w();
@@ -315,26 +360,37 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     return this.settled();
   }
 
+  /** Status for `wren dataplane status` (walks the route table: not for hot paths). */
   status(): DataplaneStatus {
     const bySource: Record<string, number> = {};
     let desired = 0;
-    const count = (s: RouteSource) => {
-      bySource[s] = (bySource[s] ?? 0) + 1;
-      desired++;
+    const count = (s: RouteSource, n = 1) => {
+      if (n === 0) return;
+      bySource[s] = (bySource[s] ?? 0) + n;
+      desired += n;
     };
-    for (const d of this.planRoutes.values()) count(d.source);
-    for (const key of this.bgp.desired.keys()) if (!this.planRoutes.has(key)) count("bgp");
+    let bgpUnderPlan = 0;
+    for (const [key, d] of this.planRoutes) {
+      count(d.source);
+      if (this.bgp.desired(key) !== 0) bgpUnderPlan++;
+    }
+    const bgp = this.bgp.status(20, (key) =>
+      this.shadowed.has(key) && !this.planRoutes.has(key) ? SHADOWED_REASON : null,
+    );
+    const shadowed = this.shadowed.size;
+    count("bgp", bgp.installable - bgpUnderPlan - shadowed);
     return {
       planned: this.plan !== null,
       stage: this.running ? this.stage : "idle",
       converged: this.converged,
       passes: this.reconciles,
-      routes: { desired, bySource, owned: this.view.ownedCount(), deferred: this.deferred.size },
+      routes: { desired, bySource, owned: this.ownedCount(), deferred: this.deferred.size },
       bgp: {
-        routes: this.bgp.routes.size,
-        installed: this.bgp.desired.size,
-        unresolved: this.bgp.unresolved.size,
-        notInstalled: this.bgp.notInstalled(20),
+        routes: bgp.routes,
+        installed: bgp.installable - shadowed,
+        unresolved: bgp.unresolved,
+        shadowed,
+        notInstalled: bgp.notInstalled,
       },
       devices: [IPIP_DEVICE, "vxlan.calico", "vxlan-v6.calico"].filter((n) =>
         this.view.linksByName.has(n),
@@ -348,9 +404,19 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   /** Owned kernel routes as `ip route` lines. */
   ownedRoutes(): string[] {
     const out: string[] = [];
-    for (const r of this.view.routes.values())
-      if (this.view.owner(r) !== null) out.push(this.describe(r));
+    this.table.forEachKernel((key, body) => {
+      const b = this.bodies.get(body);
+      if (this.view.owner(b) !== null) out.push(this.describe(key, body));
+    });
     return out.sort();
+  }
+
+  private ownedCount(): number {
+    let n = 0;
+    this.table.forEachKernel((_key, body) => {
+      if (this.view.owner(this.bodies.get(body)) !== null) n++;
+    });
+    return n;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -358,15 +424,14 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
 
   private hasWork(): boolean {
     return (
-      this.dirty.size > 0 ||
+      this.table.dirtySize > 0 ||
       this.allDirty ||
       this.needFullSync ||
       this.needPlanSync ||
       this.needResolve ||
       this.needNeighSync ||
       this.needBgpAll ||
-      this.needRouteCheck ||
-      this.pendingBgp.length > 0
+      this.needRouteCheck
     );
   }
 
@@ -459,15 +524,12 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       this.stage = "next hops";
       this.rebuildResolver();
       this.recomputePlanRoutes(plan);
-      await this.reresolveBgp();
+      const n = this.bgp.reresolve();
+      if (n > 0) this.log.debug({ routes: n }, "BGP routes re-resolved");
     }
     if (this.needBgpAll) {
       this.needBgpAll = false;
-      await this.recomputeBgp(this.bgp.routes.keys());
-    }
-    if (this.pendingBgp.length > 0) {
-      this.stage = "BGP routes";
-      await this.takeBgpBatches();
+      this.bgp.policyChanged();
     }
     if (this.needNeighSync) {
       this.needNeighSync = false;
@@ -476,33 +538,35 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     }
     this.stage = "routes";
     await this.syncRoutes();
+    this.table.compact();
     this.reconciles++;
     this.lastReconcileMs = Math.round(this.clock.now() - t0);
   }
 
   private async fullDump(): Promise<void> {
-    const [links, a4, a6, r4, r6, n4, n6, fdb] = await Promise.all([
+    const [links, a4, a6, n4, n6, fdb] = await Promise.all([
       this.kernel.dumpLinks(),
       this.kernel.dumpAddresses("ipv4"),
       this.kernel.dumpAddresses("ipv6"),
-      this.kernel.dumpRoutes("ipv4"),
-      this.kernel.dumpRoutes("ipv6"),
       this.kernel.dumpNeighbours("ipv4"),
       this.kernel.dumpNeighbours("ipv6"),
       this.kernel.dumpNeighbours("bridge"),
     ]);
     this.view.setLinks(links);
     this.view.addresses = [...a4, ...a6];
-    this.view.routes.clear();
-    this.echoes.clear();
-    let n = 0;
-    for (const list of [r4, r6]) {
-      for (const r of list) {
-        if (r.table === RT_TABLE_MAIN) this.view.routes.set(routeKey(r), r);
-        if (++n % SLICE === 0) await yieldToLoop();
-      }
-    }
     this.view.setNeighbours([n4, n6, fdb]);
+    // Routes are taken straight from the dump's messages into interned bodies: a million of
+    // them become a million table entries, not a million objects.
+    this.table.forgetKernel(() => true);
+    this.echoes.clear();
+    const visit = (e: RouteScanEntry) => {
+      if (e.table !== RT_TABLE_MAIN) return;
+      const body = e.internBody(this.bodies);
+      this.table.setKernel(e.key, body);
+      this.bodies.release(body);
+    };
+    await this.kernel.scanRoutes("ipv4", visit);
+    await this.kernel.scanRoutes("ipv6", visit);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -593,10 +657,14 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
 
   private rebuildResolver(): void {
     const inputs: KernelRoute[] = [];
-    for (const [key, r] of this.view.routes) {
-      if (r.protocol === RTPROT_BIRD && this.planRoutes.get(key)?.source !== "bird-static")
-        continue;
-      inputs.push(r);
+    for (const [key, body] of this.table.nonBird)
+      inputs.push(routeOfKey(key, this.bodies.get(body)));
+    for (const [key, d] of this.planRoutes) {
+      if (d.source !== "bird-static") continue;
+      const body = this.table.kernel(key);
+      if (body !== 0 && this.bodies.protocol(body) === RTPROT_BIRD) {
+        inputs.push(routeOfKey(key, this.bodies.get(body)));
+      }
     }
     const local: Uint8Array[] = [];
     for (const a of this.view.addresses) {
@@ -607,33 +675,26 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   }
 
   private recomputePlanRoutes(plan: DesiredDataplane): void {
-    const next = computePlanRoutes(plan, {
+    const computed = computePlanRoutes(plan, {
       linkByName: (n) => this.view.linksByName.get(n),
       resolve: (f, a) => this.resolver.resolve(f, a),
       routeKey,
     });
-    for (const p of next.problems) this.problem(p);
-    for (const [key, d] of next.routes) {
+    for (const p of computed.problems) this.problem(p);
+    const next = new Map<RouteKey, PlannedRoute>();
+    for (const [key, d] of computed.routes) {
+      const body = this.bodies.intern(d.route);
+      next.set(key, { ...d, body });
       const prev = this.planRoutes.get(key);
-      if (prev === undefined || prev.source !== d.source || !routeMatches(d.route, prev.route)) {
-        this.dirty.add(key);
+      if (prev === undefined || prev.source !== d.source || prev.body !== body) {
+        this.table.markDirty(key);
       }
     }
-    for (const key of this.planRoutes.keys()) if (!next.routes.has(key)) this.dirty.add(key);
-    this.planRoutes = next.routes;
-  }
-
-  /** After the resolver changed: recompute the BGP routes whose next hop resolves differently. */
-  private async reresolveBgp(): Promise<void> {
-    const affected = this.bgp.affectedByResolution();
-    if (affected.size > 0) await this.recomputeBgp(affected);
-  }
-
-  private async recomputeBgp(keys: Iterable<RouteKey>): Promise<void> {
-    let n = 0;
-    for (const _ of this.bgp.recompute(keys, this.dirty)) {
-      if (++n % SLICE === 0) await yieldToLoop();
+    for (const [key, prev] of this.planRoutes) {
+      if (!next.has(key)) this.table.markDirty(key);
+      this.bodies.release(prev.body);
     }
+    this.planRoutes = next;
   }
 
   /**
@@ -643,67 +704,44 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
    */
   private forgetRoutesOn(ifindex: number): void {
     let partial = false;
-    for (const [key, r] of this.view.routes) {
-      if (r.nexthops.length === 0 || !r.nexthops.some((h) => h.ifindex === ifindex)) continue;
-      if (r.nexthops.every((h) => h.ifindex === ifindex)) this.view.routes.delete(key);
-      else partial = true;
-      this.dirty.add(key);
-    }
+    const verdict = new Map<number, boolean>();
+    this.table.forgetKernel((body) => {
+      let all = verdict.get(body);
+      if (all === undefined) {
+        const hops = this.bodies.get(body).nexthops;
+        const some = hops.some((h) => h.ifindex === ifindex);
+        all = some && hops.every((h) => h.ifindex === ifindex);
+        if (some && !all) partial = true;
+        verdict.set(body, all);
+      }
+      return all;
+    });
     if (partial) this.needFullSync = true;
     this.needResolve = true;
-  }
-
-  /**
-   * Takes the queued BGP batches into the desired state. Large batches stream: every slice's
-   * changes go to the kernel while the next slice is converted.
-   */
-  private async takeBgpBatches(): Promise<void> {
-    const batches = this.pendingBgp;
-    this.pendingBgp = [];
-    const ctx = this.bgp.batchContext();
-    let total = 0;
-    for (const b of batches) total += b.upserts.length + b.withdrawals.length;
-    const session = total >= BULK_ROUTES ? await this.openRouteSync(total + this.dirty.size) : null;
-    const step = async () => {
-      if (session === null) return yieldToLoop();
-      const keys = this.dirty;
-      this.dirty = new Set();
-      await session.diff(keys);
-    };
-    try {
-      let n = 0;
-      for (const batch of batches) {
-        for (const prefix of batch.withdrawals) {
-          this.bgp.withdraw(prefix, this.dirty);
-          if (++n % SLICE === 0) await step();
-        }
-        for (const r of batch.upserts) {
-          this.bgp.upsert(r, this.dirty, ctx);
-          if (++n % SLICE === 0) await step();
-        }
-      }
-      if (session !== null) await step();
-    } finally {
-      await session?.close();
-    }
   }
 
   // ---------------------------------------------------------------------------------------------
   // Routes
 
-  private describe(r: KernelRoute): string {
-    return formatRoute(r, this.view.linkName);
+  private describe(key: RouteKey, body: number): string {
+    return formatRoute(routeOfKey(key, this.bodies.get(body)), this.view.linkName);
   }
 
-  private wanted(key: RouteKey): KernelRoute | undefined {
+  /** Body id wanted at `key` (0: none); `this.wantIsBgp` says whether it is a BGP route's. */
+  private wanted(key: RouteKey): number {
     if (this.planRoutes.size > 0) {
       const p = this.planRoutes.get(key);
-      if (p !== undefined) return p.route;
+      if (p !== undefined) {
+        this.wantIsBgp = false;
+        return p.body;
+      }
     }
-    return this.bgp.desired.get(key);
+    this.wantIsBgp = true;
+    return this.bgp.desired(key);
   }
+  private wantIsBgp = false;
 
-  private workloadGraceEnd(r: KernelRoute): number {
+  private workloadGraceEnd(r: RouteBody): number {
     if (r.nexthops.length === 0 || this.plan === null) return 0;
     const name = this.view.links.get(r.nexthops[0].ifindex)?.name;
     if (name === undefined || !isWorkloadInterface(name, this.rules)) return 0;
@@ -711,115 +749,168 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     return seen === undefined ? 0 : seen + this.plan.workloadGracePeriod * 1000;
   }
 
+  private decideContext(): DecideContext<number> {
+    const bodies = this.bodies;
+    return {
+      now: this.clock.now(),
+      owner: (id) => this.view.owner(bodies.get(id)),
+      workloadGraceEnd: (id) => this.workloadGraceEnd(bodies.get(id)),
+      matches: (want, have) => bodyMatches(bodies.get(want), bodies.get(have)),
+      connected: (id) => isConnectedRoute(bodies.get(id)),
+      converged: this.converged,
+      claimed: false,
+      bgp: false,
+      until: 0,
+      why: "",
+    };
+  }
+
   /**
-   * Diffs the dirty identities (or all of them) and sends the changes. Changes go out in chunks
-   * while the next chunk is being computed, so the kernel works while this thread diffs.
+   * Diffs the queued identities (all of them after a full resync) and sends the changes, slice by
+   * slice, while the kernel works on the previous slices. What is queued meanwhile (a table load
+   * streams in from the speaker) is taken in the same session; a session that makes many changes
+   * waits a little for more before it ends.
    */
-  /** Diffs the dirty identities (or all of them, after a full resync) and sends the changes. */
   private async syncRoutes(): Promise<void> {
-    let keys: Set<RouteKey>;
     if (this.allDirty) {
       this.allDirty = false;
-      const all = new Set<RouteKey>(this.planRoutes.keys());
-      for (const k of this.bgp.desired.keys()) all.add(k);
-      for (const [k, r] of this.view.routes) if (this.view.owner(r) !== null) all.add(k);
-      for (const k of this.dirty) all.add(k);
-      keys = all;
-      this.dirty.clear();
-    } else {
-      keys = this.dirty;
-      this.dirty = new Set();
+      for (const key of this.planRoutes.keys()) this.table.markDirty(key);
+      this.table.markAllDirty((body) => this.view.owner(this.bodies.get(body)) !== null);
     }
-    if (keys.size === 0) return;
-    const session = await this.openRouteSync(keys.size);
+    if (this.table.dirtySize === 0) return;
+    const session = this.openRouteSync();
     try {
-      await session.diff(keys);
+      const keys = this.sliceKeys;
+      while (!this.stopped) {
+        let n = this.table.takeDirty(keys, SLICE);
+        if (n === 0 && session.bulk) {
+          await session.flush();
+          await this.linger();
+          n = this.table.takeDirty(keys, SLICE);
+        }
+        if (n === 0) break;
+        await session.diff(keys);
+      }
     } finally {
       await session.close();
     }
   }
 
+  /** Waits up to BULK_LINGER_MS for more identities to be queued. */
+  private async linger(): Promise<void> {
+    for (let waited = 0; waited < BULK_LINGER_MS && this.table.dirtySize === 0; waited += 5) {
+      await new Promise<void>((resolve) => this.clock.setTimer(5, resolve));
+    }
+  }
+
+  private takeOpList(): RouteOpList {
+    const l = this.opLists.pop() ?? new RouteOpList(SLICE);
+    l.clear();
+    return l;
+  }
+
   /**
-   * A route sync session: identities are diffed in slices and their changes sent while the next
-   * slice is diffed, so the kernel works while this thread computes. `expected` identities at or
-   * above BULK_ROUTES (a full table, a peer gone) make it a bulk session: route notifications
-   * (whose echo would cost as much as the changes) are paused and the table checked afterwards.
+   * A route sync session. Once it has made BULK_ROUTES changes it becomes a bulk session: route
+   * notifications (whose echo would cost as much as the changes) are paused, and the table is
+   * checked afterwards for what changed meanwhile.
    */
-  private async openRouteSync(
-    expected: number,
-  ): Promise<{ diff(keys: Iterable<RouteKey>): Promise<void>; close(): Promise<void> }> {
-    const bulk = expected >= BULK_ROUTES;
-    if (bulk) await this.kernel.watchRoutes(false);
-    const ctx: DecideContext = {
-      now: this.clock.now(),
-      owner: (r) => this.view.owner(r),
-      workloadGraceEnd: (r) => this.workloadGraceEnd(r),
-      converged: this.converged,
-      claimed: false,
-    };
+  private openRouteSync(): {
+    readonly bulk: boolean;
+    diff(keys: readonly RouteKey[]): Promise<void>;
+    flush(): Promise<void>;
+    close(): Promise<void>;
+  } {
+    const ctx = this.decideContext();
     const inFlight: Promise<void>[] = [];
-    let ops: KernelOp[] = [];
-    let opKeys: RouteKey[] = [];
-    const send = async (force: boolean) => {
-      if (ops.length > 0) {
-        inFlight.push(this.applyRouteOps(ops, opKeys, !bulk));
-        ops = [];
-        opKeys = [];
+    let ops = this.takeOpList();
+    let made = 0;
+    let bulk = false;
+    const send = async (keep: number) => {
+      if (ops.count > 0) {
+        made += ops.count;
+        if (!bulk && made >= BULK_ROUTES) {
+          bulk = true;
+          await this.kernel.watchRoutes(false);
+        }
+        inFlight.push(this.applyRouteOps(ops, !bulk));
+        ops = this.takeOpList();
       }
-      while (inFlight.length > (force ? 0 : 1)) await inFlight.shift();
+      while (inFlight.length > keep) await inFlight.shift();
     };
-    const diff = async (keys: Iterable<RouteKey>) => {
-      let n = 0;
-      for (const key of keys) {
-        const want = this.wanted(key);
-        if (!this.converged) {
-          if (want !== undefined) this.claimed.add(key);
-          ctx.claimed = this.claimed.has(key);
+    return {
+      get bulk() {
+        return bulk;
+      },
+      diff: async (keys: readonly RouteKey[]) => {
+        ctx.now = this.clock.now();
+        ctx.converged = this.converged;
+        for (let i = 0; i < keys.length; i++) this.diffOne(keys[i], ops, ctx);
+        if (ops.count >= SLICE) await send(1);
+        else await yieldToLoop();
+      },
+      flush: () => send(1),
+      close: async () => {
+        try {
+          await send(0);
+          this.opLists.push(ops);
+          this.armDeferTimer();
+        } finally {
+          if (bulk) {
+            await this.kernel.watchRoutes(true);
+            // Echoes of this session's changes were not expected; the check re-reads the table.
+            this.echoes.clear();
+            this.needRouteCheck = true;
+          }
         }
-        const action = decideRoute(want, this.view.routes.get(key), ctx);
-        if (action.kind !== "defer" && this.deferred.size > 0) this.deferred.delete(key);
-        switch (action.kind) {
-          case "none":
-            if (this.failures.size > 0) this.failures.delete(key);
-            break;
-          case "add":
-            ops.push({ kind: "route-add", route: action.route });
-            opKeys.push(key);
-            break;
-          case "replace":
-            ops.push({ kind: "route-replace", route: action.route });
-            opKeys.push(key);
-            break;
-          case "delete":
-            ops.push({ kind: "route-del", route: action.route });
-            opKeys.push(key);
-            break;
-          case "conflict":
-            this.fail(key, action.route, `conflicts with ${this.describe(action.holder)}`);
-            break;
-          case "defer":
-            this.deferred.set(key, action.until);
-            break;
-        }
-        if (++n % SLICE === 0) {
-          if (ops.length >= SLICE) await send(false);
-          else await yieldToLoop();
-        }
-      }
-      if (ops.length >= SLICE) await send(false);
+      },
     };
-    const close = async () => {
-      try {
-        await send(true);
-        this.armDeferTimer();
-      } finally {
-        if (bulk) {
-          await this.kernel.watchRoutes(true);
-          this.needRouteCheck = true;
+  }
+
+  /** Decides one identity and queues its change into `ops`. */
+  private diffOne(key: RouteKey, ops: RouteOpList, ctx: DecideContext<number>): void {
+    const want = this.wanted(key);
+    if (!this.converged) {
+      if (want !== 0) this.table.claim(key);
+      ctx.claimed = this.table.claimed(key);
+    }
+    ctx.bgp = this.wantIsBgp;
+    const have = this.table.kernel(key);
+    const action = decideRoute(want === 0 ? null : want, have === 0 ? null : have, ctx);
+    if (action !== ACTION_DEFER && this.deferred.size > 0) this.deferred.delete(key);
+    if (action !== ACTION_SHADOWED && this.shadowed.size > 0) this.shadowed.delete(key);
+    switch (action) {
+      case ACTION_NONE:
+        if (this.failures.size > 0) this.failures.delete(key);
+        break;
+      case ACTION_ADD:
+        this.bodies.acquire(want);
+        ops.push(OP_ADD, key, want);
+        break;
+      case ACTION_REPLACE:
+        this.bodies.acquire(want);
+        ops.push(OP_REPLACE, key, want);
+        break;
+      case ACTION_DELETE:
+        this.bodies.acquire(have);
+        ops.push(OP_DEL, key, have);
+        break;
+      case ACTION_CONFLICT:
+        this.fail(key, want, `conflicts with ${this.describe(key, have)}`);
+        break;
+      case ACTION_SHADOWED:
+        if (this.failures.size > 0) this.failures.delete(key);
+        if (!this.shadowed.has(key)) {
+          this.shadowed.add(key);
+          this.log.debug(
+            { route: this.describe(key, want), connected: this.describe(key, have) },
+            "BGP route not installed: shadowed by connected route",
+          );
         }
-      }
-    };
-    return { diff, close };
+        break;
+      case ACTION_DEFER:
+        this.deferred.set(key, ctx.until);
+        break;
+    }
   }
 
   /**
@@ -829,17 +920,22 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   private observeRoute(key: RouteKey, r: KernelRoute, removed: boolean): boolean {
     let drift = false;
     if (removed) {
-      const cur = this.view.routes.get(key);
-      if (cur !== undefined && cur.protocol === r.protocol) this.view.routes.delete(key);
-    } else this.view.routes.set(key, r);
+      const cur = this.table.kernel(key);
+      if (cur !== 0 && this.bodies.protocol(cur) === r.protocol) this.table.setKernel(key, 0);
+    } else {
+      const body = this.bodies.intern(r);
+      this.table.setKernel(key, body);
+      this.bodies.release(body);
+    }
     const want = this.wanted(key);
-    if (want !== undefined) {
-      if (removed || !routeMatches(want, r)) {
-        this.dirty.add(key);
+    const have = this.table.kernel(key);
+    if (want !== 0) {
+      if (removed || have === 0 || !bodyMatches(this.bodies.get(want), this.bodies.get(have))) {
+        this.table.markDirty(key);
         drift = true;
       }
-    } else if (!removed && this.view.owner(r) !== null) {
-      this.dirty.add(key);
+    } else if (!removed && have !== 0 && this.view.owner(this.bodies.get(have)) !== null) {
+      this.table.markDirty(key);
       drift = true;
     }
     if (r.protocol !== RTPROT_BIRD || this.planRoutes.get(key)?.source === "bird-static") {
@@ -852,21 +948,21 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   /**
    * After a bulk change made without route notifications: re-read the table and take in what
    * changed meanwhile. Entries whose identity and protocol match the view are taken as they are
-   * (decoding 100k routes would cost as much as the notifications we avoided).
+   * (decoding a million routes would cost as much as the notifications we avoided).
    */
   private async checkRoutes(): Promise<void> {
     let changed = 0;
     // IPv4 identities are unique in a dump; IPv6 device routes of several interfaces can share
     // one (fe80::/64 on each link), so those are counted as distinct keys.
     let v4 = 0;
-    const v6 = new Set<RouteKey>();
+    const v6 = new Set<string>();
     let family: "ipv4" | "ipv6" = "ipv4";
     const visit = (e: RouteScanEntry) => {
       if (e.table !== RT_TABLE_MAIN) return;
       if (family === "ipv4") v4++;
-      else v6.add(e.key);
-      const cur = this.view.routes.get(e.key);
-      if (cur !== undefined && cur.protocol === e.protocol) return;
+      else v6.add(e.key as string);
+      const cur = this.table.kernel(e.key);
+      if (cur !== 0 && this.bodies.protocol(cur) === e.protocol) return;
       this.observeRoute(e.key, e.route(), false);
       changed++;
     };
@@ -875,14 +971,13 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     await this.kernel.scanRoutes("ipv6", visit);
     // Every identity in the view showed up in the kernel unless the counts differ; only then is
     // it worth finding which ones are missing.
-    if (v4 + v6.size !== this.view.routes.size) {
-      const seen = new Set<RouteKey>(v6);
+    if (v4 + v6.size !== this.table.kernelSize) {
       await this.kernel.scanRoutes("ipv4", (e) => {
-        if (e.table === RT_TABLE_MAIN) seen.add(e.key);
+        if (e.table === RT_TABLE_MAIN) this.table.seen(e.key, v6);
       });
-      for (const [key, r] of this.view.routes) {
-        if (seen.has(key)) continue;
-        this.observeRoute(key, r, true);
+      for (const key of this.table.unseenKernel(v6)) {
+        const body = this.table.kernel(key);
+        this.observeRoute(key, routeOfKey(key, this.bodies.get(body)), true);
         changed++;
       }
     }
@@ -903,56 +998,56 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     if (e.count <= 0) this.echoes.delete(key);
   }
 
-  private async applyRouteOps(ops: KernelOp[], keys: RouteKey[], echoes: boolean): Promise<void> {
-    if (echoes) {
-      for (let i = 0; i < ops.length; i++) {
-        const op = ops[i];
-        if (op.kind === "route-add" || op.kind === "route-replace" || op.kind === "route-del") {
-          this.expectEcho(keys[i], op.kind === "route-del", op.route.protocol, 1);
-        }
+  /** Sends a list of route changes and takes the results into the view; releases the list. */
+  private async applyRouteOps(ops: RouteOpList, echoes: boolean): Promise<void> {
+    const bodies = this.bodies;
+    const expect = (delta: number) => {
+      for (let i = 0; i < ops.count; i++) {
+        this.expectEcho(ops.key(i), ops.kinds[i] === OP_DEL, bodies.protocol(ops.bodies[i]), delta);
       }
-    }
-    let results: number[];
+    };
+    if (echoes) expect(1);
+    let results: Int32Array;
     try {
-      results = await this.kernel.apply(ops);
+      results = await this.kernel.applyRoutes(ops, bodies);
     } catch (err) {
-      for (let i = 0; echoes && i < ops.length; i++) {
-        const op = ops[i];
-        if (op.kind === "route-add" || op.kind === "route-replace" || op.kind === "route-del") {
-          this.expectEcho(keys[i], op.kind === "route-del", op.route.protocol, -1);
-        }
-      }
+      if (echoes) expect(-1);
+      for (let i = 0; i < ops.count; i++) bodies.release(ops.bodies[i]);
       throw err;
     }
     let resolutionInputs = false;
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i];
-      if (op.kind !== "route-add" && op.kind !== "route-replace" && op.kind !== "route-del")
-        continue;
-      const key = keys[i];
+    for (let i = 0; i < ops.count; i++) {
+      const key = ops.key(i);
+      const kind = ops.kinds[i];
+      const body = ops.bodies[i];
+      const protocol = bodies.protocol(body);
       const errno = results[i];
-      if (errno === 0 || (op.kind === "route-del" && (errno === ESRCH || errno === ENOENT))) {
-        if (errno !== 0 && echoes) this.expectEcho(key, true, op.route.protocol, -1);
-        if (op.kind === "route-del") this.view.routes.delete(key);
-        else this.view.routes.set(key, op.route);
+      if (errno === 0 || (kind === OP_DEL && (errno === ESRCH || errno === ENOENT))) {
+        if (errno !== 0 && echoes) this.expectEcho(key, true, protocol, -1);
+        if (kind === OP_DEL) {
+          if (this.table.kernel(key) === body) this.table.setKernel(key, 0);
+        } else this.table.setKernel(key, body);
         this.routeOps++;
         if (this.failures.size > 0) this.failures.delete(key);
-        if (op.route.protocol !== RTPROT_BIRD) resolutionInputs = true;
+        if (protocol !== RTPROT_BIRD) resolutionInputs = true;
       } else {
-        if (echoes) this.expectEcho(key, op.kind === "route-del", op.route.protocol, -1);
+        if (echoes) this.expectEcho(key, kind === OP_DEL, protocol, -1);
         this.routeErrors++;
-        this.fail(key, op.route, `${op.kind.slice(6)} failed: ${errnoName(errno)}`);
+        this.fail(key, body, `${opName(kind)} failed: ${errnoName(errno)}`);
         // The kernel has a route our view lacks (a missed or stale notification): re-read the
         // table rather than trying again blindly.
         if (errno === EEXIST) this.needRouteCheck = true;
       }
+      bodies.release(body);
     }
+    ops.clear();
+    this.opLists.push(ops);
     // Our own non-BGP routes (statics, workloads, VXLAN) are next-hop resolution inputs too.
     if (resolutionInputs) this.needResolve = true;
   }
 
-  private fail(key: RouteKey, route: KernelRoute, error: string): void {
-    const text = this.describe(route);
+  private fail(key: RouteKey, body: number, error: string): void {
+    const text = this.describe(key, body);
     const prev = this.failures.get(key);
     if (prev === undefined || prev.error !== error) {
       this.log.warn({ route: text, error }, "kernel route change failed");
@@ -969,7 +1064,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     this.deferTimer = this.clock.setTimer(Math.max(0, next - this.clock.now()) + 1, () => {
       this.deferTimer = null;
       const now = this.clock.now();
-      for (const [key, until] of this.deferred) if (until <= now) this.dirty.add(key);
+      for (const [key, until] of this.deferred) if (until <= now) this.table.markDirty(key);
       this.schedule(0);
     });
   }

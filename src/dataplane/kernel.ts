@@ -7,6 +7,8 @@
 import type { Family } from "../common/contracts/families.js";
 import type { KernelAddress, KernelLink, KernelNeighbour, KernelRoute, RouteKey } from "./model.js";
 import type { LinkChange, VxlanLinkSpec } from "./netlink/link-codec.js";
+import type { RouteBodies } from "./route-body.js";
+import type { RouteOpList } from "./route-ops.js";
 
 export type KernelOp =
   /** Adds a route only if its identity is free (never overwrites a foreign route). */
@@ -59,6 +61,8 @@ export interface RouteScanEntry {
   readonly table: number;
   readonly protocol: number;
   route(): KernelRoute;
+  /** Interns the route's body without decoding it (one reference taken for the caller). */
+  internBody(bodies: RouteBodies): number;
 }
 
 export type KernelEvent =
@@ -84,6 +88,11 @@ export interface Kernel {
   watchRoutes(on: boolean): Promise<void>;
   /** Sends all ops pipelined (bounded in flight); resolves with one errno per op, 0 = done. */
   apply(ops: readonly KernelOp[]): Promise<number[]>;
+  /**
+   * Route changes in compact form (route-ops.ts), encoded from identity + interned body straight
+   * into netlink messages; resolves with one errno per op, 0 = done.
+   */
+  applyRoutes(ops: RouteOpList, bodies: RouteBodies): Promise<Int32Array>;
   /** Kernel notifications, in arrival order, delivered in bulk. */
   onEvents(handler: (events: KernelEvent[]) => void): void;
   close(): Promise<void>;

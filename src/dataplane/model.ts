@@ -124,6 +124,88 @@ export function routeKeyOf(
   return s;
 }
 
+const TWO_POW_32 = 4294967296;
+
+/** Prefix length of a numeric route key (an IPv4 route of the main table, TOS 0, metric 0). */
+export function numericKeyLength(key: number): number {
+  return key < TWO_POW_32 ? key >>> 24 : Math.floor(key / TWO_POW_32);
+}
+
+/** Destination address of a numeric route key, as an unsigned 32-bit number. */
+export function numericKeyAddress(key: number): number {
+  return key < TWO_POW_32 ? ((key & 0xffffff) << 8) >>> 0 : key % TWO_POW_32;
+}
+
+/** The identity fields of a route; `dst` is the caller's buffer (16 bytes, reused). */
+export interface MutableIdentity {
+  family: Family;
+  table: number;
+  readonly dst: Uint8Array;
+  dstLen: number;
+  tos: number;
+  priority: number;
+}
+
+/** Writes the identity a route key stands for into `out` (the inverse of `routeKeyOf`). */
+export function readKeyIdentity(key: RouteKey, out: MutableIdentity): void {
+  const dst = out.dst;
+  if (typeof key === "number") {
+    const addr = numericKeyAddress(key);
+    out.family = "ipv4";
+    out.table = 254;
+    out.tos = 0;
+    out.priority = 0;
+    out.dstLen = numericKeyLength(key);
+    dst[0] = addr >>> 24;
+    dst[1] = (addr >>> 16) & 255;
+    dst[2] = (addr >>> 8) & 255;
+    dst[3] = addr & 255;
+    return;
+  }
+  out.family = key.charCodeAt(0) === 4 ? "ipv4" : "ipv6";
+  out.table = key.charCodeAt(1) | (key.charCodeAt(2) << 16);
+  out.tos = key.charCodeAt(3);
+  out.priority = (key.charCodeAt(4) | (key.charCodeAt(5) << 16)) >>> 0;
+  out.dstLen = key.charCodeAt(6);
+  dst.fill(0);
+  for (let i = 7; i < key.length; i++) dst[i - 7] = key.charCodeAt(i);
+}
+
+/** A fresh `KernelRoute` from a route key and a body. */
+export function routeOfKey(
+  key: RouteKey,
+  body: {
+    readonly protocol: number;
+    readonly scope: number;
+    readonly type: number;
+    readonly nexthops: readonly KernelNexthop[];
+    readonly prefsrc: Uint8Array | null;
+  },
+): KernelRoute {
+  const id: MutableIdentity = {
+    family: "ipv4",
+    table: 0,
+    dst: new Uint8Array(16),
+    dstLen: 0,
+    tos: 0,
+    priority: 0,
+  };
+  readKeyIdentity(key, id);
+  return {
+    family: id.family,
+    table: id.table,
+    dst: id.dst.slice(0, addressLength(id.family)),
+    dstLen: id.dstLen,
+    tos: id.tos,
+    priority: id.priority,
+    protocol: body.protocol,
+    scope: body.scope,
+    type: body.type,
+    nexthops: body.nexthops,
+    prefsrc: body.prefsrc,
+  };
+}
+
 export function routeKey(r: {
   readonly family: Family;
   readonly table: number;
@@ -169,4 +251,18 @@ export function parseMac(text: string): Uint8Array | null {
 export function canonicalMac(text: string): string | null {
   const b = parseMac(text);
   return b === null ? null : formatMac(b);
+}
+
+/** `a.b.c.d/len` (or the IPv6 form) of the destination a route key stands for. */
+export function formatKeyPrefix(key: RouteKey): string {
+  const id: MutableIdentity = {
+    family: "ipv4",
+    table: 0,
+    dst: new Uint8Array(16),
+    dstLen: 0,
+    tos: 0,
+    priority: 0,
+  };
+  readKeyIdentity(key, id);
+  return `${formatAddress(id.dst.subarray(0, addressLength(id.family)))}/${id.dstLen}`;
 }

@@ -11,12 +11,14 @@
  */
 import type { KernelRoute } from "./model.js";
 import {
+  RT_SCOPE_LINK,
   RT_TABLE_MAIN,
   RTN_UNICAST,
   RTPROT_BIRD,
   RTPROT_KERNEL,
   RTPROT_REDIRECT,
 } from "./netlink/constants.js";
+import type { RouteBody } from "./route-body.js";
 
 export const RTPROT_FELIX = 80;
 
@@ -49,6 +51,15 @@ export function routeOwner(
   rules: OwnershipRules = DEFAULT_OWNERSHIP,
 ): OwnerClass | null {
   if (r.table !== RT_TABLE_MAIN) return null;
+  return bodyOwner(r, linkName, rules);
+}
+
+/** `routeOwner` for a route of the main table given by its body (route-body.ts). */
+export function bodyOwner(
+  r: RouteBody,
+  linkName: (ifindex: number) => string | undefined,
+  rules: OwnershipRules = DEFAULT_OWNERSHIP,
+): OwnerClass | null {
   if (r.protocol === RTPROT_KERNEL || r.protocol === RTPROT_REDIRECT) return null;
   if (r.protocol === RTPROT_BIRD) return "bird";
   if (r.protocol === RTPROT_FELIX) return "felix";
@@ -58,4 +69,13 @@ export function routeOwner(
   if (isWorkloadInterface(name, rules)) return "workload";
   if (rules.tunnelDevices.includes(name)) return "tunnel";
   return null;
+}
+
+/**
+ * The node's connected route (`proto kernel scope link`, what the kernel adds for an address's
+ * subnet). A BGP route for exactly that prefix is shadowed by it, as in BIRD, where the `direct`
+ * protocol's route (preference 240) beats BGP's (100): never installed, and not an error.
+ */
+export function isConnectedRoute(r: RouteBody): boolean {
+  return r.protocol === RTPROT_KERNEL && r.type === RTN_UNICAST && r.scope === RT_SCOPE_LINK;
 }

@@ -24,12 +24,7 @@ import type {
 } from "../common/contracts/dataplane.js";
 import type { Family } from "../common/contracts/families.js";
 import { parseAddress } from "../common/ip/address.js";
-import {
-  type Prefix,
-  parsePrefixDetailed,
-  prefixContains,
-  prefixContainsAddress,
-} from "../common/ip/prefix.js";
+import { type Prefix, parsePrefixDetailed, prefixContainsAddress } from "../common/ip/prefix.js";
 import type { KernelLink, KernelNexthop, KernelRoute, RouteKey } from "./model.js";
 import {
   IF_OPER_UNKNOWN,
@@ -46,7 +41,16 @@ import {
   RTPROT_BOOT,
 } from "./netlink/constants.js";
 import { RTPROT_FELIX } from "./ownership.js";
+import {
+  CLASS_IPIP,
+  CLASS_IPIP_CROSS_SUBNET,
+  CLASS_PLAIN,
+  CLASS_REJECT,
+  CLASS_VXLAN,
+  PolicyTrie,
+} from "./policy-trie.js";
 import type { Resolution } from "./resolver.js";
+import type { RouteBody } from "./route-body.js";
 
 export type RouteSource =
   | "workload"
@@ -251,7 +255,15 @@ export interface CompiledKernelPolicy {
   /** Longest first, so the first containing pool is the most specific. */
   readonly pools: readonly { prefix: Prefix; encap: PoolEncap; crossSubnet: boolean }[];
   readonly nodeSubnets: readonly Prefix[];
+  /** The same pools and reject CIDRs as tries, per family (policy-trie.ts). */
+  readonly tries: Readonly<Record<Family, PolicyTrie>>;
   readonly problems: readonly string[];
+}
+
+function poolClass(encap: PoolEncap, crossSubnet: boolean): number {
+  if (encap === "vxlan") return CLASS_VXLAN;
+  if (encap === "ipip") return crossSubnet ? CLASS_IPIP_CROSS_SUBNET : CLASS_IPIP;
+  return CLASS_PLAIN;
 }
 
 export function compileKernelPolicy(p: KernelRoutePolicy): CompiledKernelPolicy {
@@ -270,7 +282,23 @@ export function compileKernelPolicy(p: KernelRoutePolicy): CompiledKernelPolicy 
     .filter((x) => x !== null)
     .sort((a, b) => b.prefix.length - a.prefix.length);
   const nodeSubnets = p.nodeSubnets.map((c) => parse("node subnet", c)).filter((x) => x !== null);
-  return { reject, pools, nodeSubnets, problems };
+  const tries = { ipv4: new PolicyTrie(), ipv6: new PolicyTrie() };
+  for (const r of reject) tries[r.family].addReject(r.bytes, r.length);
+  // Equal CIDRs: the first in the plan's order wins, as in the sorted list above.
+  for (const pool of pools) {
+    tries[pool.prefix.family].addPool(
+      pool.prefix.bytes,
+      pool.prefix.length,
+      poolClass(pool.encap, pool.crossSubnet),
+    );
+  }
+  return { reject, pools, nodeSubnets, tries, problems };
+}
+
+/** The policy class (policy-trie.ts CLASS_*) of a BGP prefix. */
+export function prefixClass(policy: CompiledKernelPolicy, prefix: Prefix): number {
+  const trie = policy.tries[prefix.family];
+  return trie.empty ? CLASS_PLAIN : trie.classify(prefix.bytes, prefix.length);
 }
 
 export interface BgpRouteContext {
@@ -281,14 +309,114 @@ export interface BgpRouteContext {
   readonly tunl0: KernelLink | undefined;
 }
 
+/** One BGP next hop as the dataplane keeps it: text, parsed bytes, optional interface scope. */
+export interface BgpHop {
+  readonly address: string;
+  readonly bytes: Uint8Array | null;
+  readonly iface: string | undefined;
+}
+
+/** The next hops a BGP route of one family and policy class gets in the kernel, or why none. */
+export type BgpKernelShape =
+  | { readonly ok: true; readonly nexthops: readonly KernelNexthop[] }
+  | { readonly ok: false; readonly reason: string; readonly filtered: boolean };
+
 export type BgpKernelRoute =
   | { readonly ok: true; readonly route: KernelRoute }
   | { readonly ok: false; readonly reason: string; readonly filtered: boolean };
 
+const REJECTED: BgpKernelShape = { ok: false, reason: "rejected (service CIDR)", filtered: true };
+const VXLAN_POOL: BgpKernelShape = {
+  ok: false,
+  reason: "VXLAN pool: routes come from the VXLAN peers",
+  filtered: true,
+};
+
+/**
+ * The kernel next hops for a BGP next-hop set (one best path or an ECMP set) of routes of one
+ * family in one policy class. Every route with the same (family, class, next-hop set) gets the
+ * same shape, so the caller computes it once per such triple.
+ */
+export function bgpKernelShape(
+  family: Family,
+  cls: number,
+  hops: readonly BgpHop[],
+  ctx: BgpRouteContext,
+): BgpKernelShape {
+  if (cls === CLASS_REJECT) return REJECTED;
+  if (cls === CLASS_VXLAN) return VXLAN_POOL;
+  const { policy } = ctx;
+  const ipip = family === "ipv4" && (cls === CLASS_IPIP || cls === CLASS_IPIP_CROSS_SUBNET);
+  let out: KernelNexthop[] | readonly KernelNexthop[] | null = null;
+  let owned = false;
+  let reasons: string[] | null = null;
+  const addReason = (text: string) => {
+    if (reasons === null) reasons = [];
+    reasons.push(text);
+  };
+  for (const nh of hops) {
+    const addr = nh.bytes;
+    let more: readonly KernelNexthop[];
+    if (addr === null || (addr.length === 4) !== (family === "ipv4")) {
+      addReason(`${nh.address}: not a ${family} next hop`);
+      continue;
+    }
+    const tunnel =
+      ipip &&
+      !(
+        cls === CLASS_IPIP_CROSS_SUBNET &&
+        policy.nodeSubnets.some((s) => prefixContainsAddress(s, addr))
+      );
+    if (tunnel) {
+      if (ctx.tunl0 === undefined || !isOperUp(ctx.tunl0)) {
+        addReason(`${nh.address}: tunl0 is missing or down`);
+        continue;
+      }
+      more = [{ gateway: addr, ifindex: ctx.tunl0.index, flags: RTNH_F_ONLINK, weight: 1 }];
+    } else {
+      const res = ctx.resolveNexthop(family, nh.address, nh.iface);
+      if (!res.ok) {
+        addReason(`${nh.address}: ${res.reason}`);
+        continue;
+      }
+      more = res.hops;
+    }
+    if (out === null) {
+      out = more; // shared with the resolution cache until a second path comes
+      continue;
+    }
+    if (!owned) {
+      out = [...out];
+      owned = true;
+    }
+    for (const h of more) addHop(out as KernelNexthop[], h);
+  }
+  if (out === null || out.length === 0) {
+    return {
+      ok: false,
+      reason: (reasons as string[] | null)?.join("; ") || "no next hop",
+      filtered: false,
+    };
+  }
+  return { ok: true, nexthops: out };
+}
+
+/** The kernel body a BGP route of a given shape is installed with. */
+export function bgpRouteBody(family: Family, nexthops: readonly KernelNexthop[]): RouteBody {
+  return {
+    family,
+    protocol: RTPROT_BIRD,
+    scope: RT_SCOPE_UNIVERSE,
+    type: RTN_UNICAST,
+    nexthops,
+    prefsrc: null,
+  };
+}
+
 const nexthopBytes = new Map<string, Uint8Array | null>();
 
 /** Parses a next-hop address, memoised (a table of 100k routes has a handful of next hops). */
-function parseNexthop(text: string): Uint8Array | null {
+export function parseNexthop(text: string): Uint8Array | null {
   let b = nexthopBytes.get(text);
   if (b === undefined) {
     if (nexthopBytes.size > 10_000) nexthopBytes.clear();
@@ -300,72 +428,17 @@ function parseNexthop(text: string): Uint8Array | null {
 
 /** The kernel route for one BGP best route / ECMP set, or why there is none. */
 export function bgpKernelRoute(r: BgpRoute, ctx: BgpRouteContext): BgpKernelRoute {
-  const { policy } = ctx;
-  for (let i = 0; i < policy.reject.length; i++) {
-    if (prefixContains(policy.reject[i], r.prefix)) {
-      return { ok: false, reason: "rejected (service CIDR)", filtered: true };
-    }
-  }
-  let pool: CompiledKernelPolicy["pools"][number] | undefined;
-  for (let i = 0; i < policy.pools.length; i++) {
-    if (prefixContains(policy.pools[i].prefix, r.prefix)) {
-      pool = policy.pools[i];
-      break;
-    }
-  }
-  if (pool?.encap === "vxlan") {
-    return { ok: false, reason: "VXLAN pool: routes come from the VXLAN peers", filtered: true };
-  }
-  let hops: KernelNexthop[] | readonly KernelNexthop[] | null = null;
-  let owned = false;
-  let reasons: string[] | null = null;
-  const addReason = (text: string) => {
-    if (reasons === null) reasons = [];
-    reasons.push(text);
+  const hops = r.nexthops.map((n) => ({
+    address: n.address,
+    bytes: parseNexthop(n.address),
+    iface: n.interface === "" ? undefined : n.interface,
+  }));
+  const shape = bgpKernelShape(r.prefix.family, prefixClass(ctx.policy, r.prefix), hops, ctx);
+  if (!shape.ok) return shape;
+  return {
+    ok: true,
+    route: makeRoute(r.prefix, { protocol: RTPROT_BIRD, nexthops: shape.nexthops }),
   };
-  for (const nh of r.nexthops) {
-    const addr = parseNexthop(nh.address);
-    let more: readonly KernelNexthop[];
-    if (addr === null || (addr.length === 4) !== (r.prefix.family === "ipv4")) {
-      addReason(`${nh.address}: not a ${r.prefix.family} next hop`);
-      continue;
-    }
-    const tunnel =
-      pool?.encap === "ipip" &&
-      r.prefix.family === "ipv4" &&
-      !(pool.crossSubnet && policy.nodeSubnets.some((s) => prefixContainsAddress(s, addr)));
-    if (tunnel) {
-      if (ctx.tunl0 === undefined || !isOperUp(ctx.tunl0)) {
-        addReason(`${nh.address}: tunl0 is missing or down`);
-        continue;
-      }
-      more = [{ gateway: addr, ifindex: ctx.tunl0.index, flags: RTNH_F_ONLINK, weight: 1 }];
-    } else {
-      const res = ctx.resolveNexthop(r.prefix.family, nh.address, nh.interface);
-      if (!res.ok) {
-        addReason(`${nh.address}: ${res.reason}`);
-        continue;
-      }
-      more = res.hops;
-    }
-    if (hops === null) {
-      hops = more; // shared with the resolution cache until a second path comes
-      continue;
-    }
-    if (!owned) {
-      hops = [...hops];
-      owned = true;
-    }
-    for (const h of more) addHop(hops as KernelNexthop[], h);
-  }
-  if (hops === null || hops.length === 0) {
-    return {
-      ok: false,
-      reason: (reasons as string[] | null)?.join("; ") || "no next hop",
-      filtered: false,
-    };
-  }
-  return { ok: true, route: makeRoute(r.prefix, { protocol: RTPROT_BIRD, nexthops: hops }) };
 }
 
 function addHop(hops: KernelNexthop[], h: KernelNexthop): void {

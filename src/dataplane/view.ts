@@ -1,23 +1,23 @@
 /**
- * The agent's picture of the kernel: links (by index and name), addresses, the main table's
- * routes (by identity) and the neighbour/FDB entries on our interfaces. Filled by dumps, kept
- * current by notifications and by the results of our own changes; it is what desired state is
- * compared with. Also answers "is this route ours?" (ownership.ts) with current link names.
+ * The agent's picture of the kernel apart from routes: links (by index and name), addresses and
+ * the neighbour/FDB entries on our interfaces. Filled by dumps, kept current by notifications and
+ * by the results of our own changes; it is what desired state is compared with. (The main
+ * table's routes are in the compact route table, route-table.ts.) Also answers "is this route
+ * ours?" (ownership.ts) with current link names.
  */
-import type { KernelAddress, KernelLink, KernelNeighbour, KernelRoute, RouteKey } from "./model.js";
+import type { KernelAddress, KernelLink, KernelNeighbour } from "./model.js";
 import {
+  bodyOwner,
   isWorkloadInterface,
   type OwnerClass,
   type OwnershipRules,
-  routeOwner,
 } from "./ownership.js";
+import type { RouteBody } from "./route-body.js";
 
 export class KernelView {
   readonly links = new Map<number, KernelLink>();
   readonly linksByName = new Map<string, KernelLink>();
   addresses: KernelAddress[] = [];
-  /** Main-table routes of both families, by identity. */
-  readonly routes = new Map<RouteKey, KernelRoute>();
   /** Neighbour and FDB entries on workload interfaces and tunnel devices only. */
   readonly neighbours = new Map<string, KernelNeighbour>();
 
@@ -77,13 +77,8 @@ export class KernelView {
     for (const list of lists) for (const n of list) this.setNeighbour(n, false);
   }
 
-  owner(r: KernelRoute): OwnerClass | null {
-    return routeOwner(r, this.linkName, this.rules);
-  }
-
-  ownedCount(): number {
-    let n = 0;
-    for (const r of this.routes.values()) if (this.owner(r) !== null) n++;
-    return n;
+  /** Owner class of a main-table route given by its body, null when it is not ours. */
+  owner(r: RouteBody): OwnerClass | null {
+    return bodyOwner(r, this.linkName, this.rules);
   }
 }

@@ -45,7 +45,13 @@ export class NetlinkChannel {
   private txId = 1;
   private pending = new Map<
     number,
-    { resolve: (r: TransactionResult) => void; reject: (e: Error) => void }
+    {
+      resolve: (r: TransactionResult) => void;
+      reject: (e: Error) => void;
+      /** Streams a dump's replies as they come (the result then has none). */
+      onPart?: (chunks: readonly Uint8Array[]) => void;
+      parts: Uint8Array[];
+    }
   >();
   private eventHandler: ((chunks: readonly Uint8Array[]) => void) | null = null;
   private errorHandler: ((message: string) => void) | null = null;
@@ -131,34 +137,36 @@ export class NetlinkChannel {
   }
 
   /**
-   * Sends one batch (`buf`'s memory is transferred: do not reuse it). Resolves when the fence
-   * `lastSeq` is answered (ops) or the dump is complete.
+   * Sends one batch: the first `length` bytes of `buffer`, which is transferred to the I/O thread
+   * (not copied; do not use it afterwards). Resolves when the fence `lastSeq` is answered (ops)
+   * or the dump is complete; with `onPart`, a dump's replies are handed over part by part as
+   * they arrive instead of all at the end.
    */
   transact(
-    buf: Uint8Array,
+    buffer: ArrayBuffer,
+    length: number,
     lastSeq: number,
-    opts: { dump: boolean; routeOps: number },
+    opts: {
+      dump: boolean;
+      routeOps: number;
+      onPart?: (chunks: readonly Uint8Array[]) => void;
+    },
   ): Promise<TransactionResult> {
     const worker = this.requests;
     if (worker === null) return Promise.reject(new NetlinkChannelError("netlink channel closed"));
     const id = this.txId++;
-    const ab =
-      buf.byteOffset === 0 &&
-      buf.byteLength === buf.buffer.byteLength &&
-      buf.buffer instanceof ArrayBuffer
-        ? buf.buffer
-        : new Uint8Array(buf).buffer;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onPart: opts.onPart, parts: [] });
       const msg: ToWorker = {
         t: "tx",
         id,
-        buf: ab,
+        buf: buffer,
+        length,
         lastSeq,
         dump: opts.dump,
         routeOps: opts.routeOps,
       };
-      worker.postMessage(msg, [ab]);
+      worker.postMessage(msg, [buffer]);
     });
   }
 
@@ -201,9 +209,21 @@ export class NetlinkChannel {
       case "rx": {
         const p = this.pending.get(m.id);
         if (!p) return;
-        this.pending.delete(m.id);
-        if (m.error) p.reject(new NetlinkChannelError(m.error));
-        else p.resolve({ replies: m.chunks.map((c) => new Uint8Array(c)) });
+        const chunks = m.chunks.map((c) => new Uint8Array(c));
+        if (m.error) {
+          this.pending.delete(m.id);
+          p.reject(new NetlinkChannelError(m.error));
+        } else if (p.onPart) {
+          p.onPart(chunks);
+          if (!m.partial) {
+            this.pending.delete(m.id);
+            p.resolve({ replies: [] });
+          }
+        } else if (m.partial) p.parts.push(...chunks);
+        else {
+          this.pending.delete(m.id);
+          p.resolve({ replies: p.parts.length > 0 ? [...p.parts, ...chunks] : chunks });
+        }
         break;
       }
       case "error":

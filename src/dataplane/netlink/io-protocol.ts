@@ -26,6 +26,8 @@ export type ToWorker =
       t: "tx";
       id: number;
       buf: ArrayBuffer;
+      /** Bytes of `buf` to send. */
+      length: number;
       lastSeq: number;
       dump: boolean;
       routeOps: number;
@@ -36,7 +38,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { t: "ready"; rcvbuf: number }
-  | { t: "rx"; id: number; chunks: ArrayBuffer[]; error?: string }
+  /** Replies of a transaction; `partial` ones (long dumps, in ~1 MiB parts) precede the last. */
+  | { t: "rx"; id: number; chunks: ArrayBuffer[]; error?: string; partial?: boolean }
   | { t: "ev"; chunks: ArrayBuffer[] }
   | { t: "error"; message: string }
   | { t: "routes-ack"; on: boolean };

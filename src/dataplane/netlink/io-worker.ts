@@ -46,7 +46,12 @@ interface Tx {
   routeOps: number;
   routeErrors: number;
   replies: Uint8Array[];
+  /** Bytes in `replies` (dumps are forwarded in parts of about DUMP_PART_BYTES). */
+  bytes: number;
 }
+
+/** A dump's replies are forwarded whenever this much has come, so no dump is held whole. */
+const DUMP_PART_BYTES = 1 << 20;
 
 /** Copies into a fresh ArrayBuffer that can be transferred (never a pooled or external one). */
 function ownedCopy(parts: readonly Uint8Array[]): ArrayBuffer {
@@ -187,8 +192,17 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
       }
       off += (len + 3) & ~3;
     }
-    if (keepFrom >= 0) tx.replies.push(msg.subarray(keepFrom, off));
+    if (keepFrom >= 0) {
+      tx.replies.push(msg.subarray(keepFrom, off));
+      tx.bytes += off - keepFrom;
+    }
     if (done) finish(tx);
+    else if (tx.dump && tx.bytes >= DUMP_PART_BYTES) {
+      const chunks = [ownedCopy(tx.replies)];
+      tx.replies = [];
+      tx.bytes = 0;
+      port.postMessage({ t: "rx", id: tx.id, chunks, partial: true } satisfies FromWorker, chunks);
+    }
   });
   req.on("error", (err: Error) => {
     if (current !== null) finish(current, `request socket: ${err.message}`);
@@ -242,12 +256,13 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
     }
     queue.push({
       id: m.id,
-      buf: Buffer.from(m.buf),
+      buf: Buffer.from(m.buf, 0, m.length),
       lastSeq: m.lastSeq,
       dump: m.dump,
       routeOps: m.routeOps,
       routeErrors: 0,
       replies: [],
+      bytes: 0,
     });
     pump();
   });

@@ -9,13 +9,18 @@
  */
 import type { Family } from "../../common/contracts/families.js";
 import type { Kernel, KernelEvent, KernelOp, RouteEvent, RouteScanEntry } from "../kernel.js";
-import type {
-  KernelAddress,
-  KernelLink,
-  KernelNeighbour,
-  KernelRoute,
-  RouteKey,
+import {
+  type KernelAddress,
+  type KernelLink,
+  type KernelNeighbour,
+  type KernelNexthop,
+  type KernelRoute,
+  type MutableIdentity,
+  type RouteKey,
+  readKeyIdentity,
 } from "../model.js";
+import { type RouteBodies, SignatureBuilder } from "../route-body.js";
+import { OP_ADD, OP_REPLACE, type RouteOpList } from "../route-ops.js";
 import {
   decodeAddress,
   encodeAddressDump,
@@ -71,6 +76,7 @@ import {
   peekRouteKey,
   type RouteIdentity,
   readRouteIdentity,
+  writeRouteBodySignature,
 } from "./route-codec.js";
 import { NlWriter } from "./writer.js";
 
@@ -91,10 +97,15 @@ export class NetlinkKernel implements Kernel {
   private readonly batchOps: number;
   private readonly maxInFlight: number;
   private handler: ((events: KernelEvent[]) => void) | null = null;
+  private readonly signature = new SignatureBuilder();
+  private readonly scratchRoute = new ScratchRoute();
+  /** Sized for a batch of IPv4 routes; grows for larger messages. */
+  private readonly writer: NlWriter;
 
   private constructor(options: NetlinkKernelOptions) {
     this.batchOps = Math.max(1, options.batchOps ?? 256);
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 4);
+    this.writer = new NlWriter(this.batchOps * 64);
   }
 
   /** Opens the netlink sockets of the calling process's network namespace. */
@@ -140,7 +151,11 @@ export class NetlinkKernel implements Kernel {
     const w = new NlWriter(64);
     const seq = this.channel.allocSeq(1);
     encode(w, seq);
-    const { replies } = await this.channel.transact(w.take(), seq, { dump: true, routeOps: 0 });
+    const { buffer, length } = w.takeTransferable();
+    const { replies } = await this.channel.transact(buffer, length, seq, {
+      dump: true,
+      routeOps: 0,
+    });
     const out: T[] = [];
     for (const buf of replies) {
       let off = 0;
@@ -179,8 +194,8 @@ export class NetlinkKernel implements Kernel {
     const w = new NlWriter(64);
     const seq = this.channel.allocSeq(1);
     encodeRouteDump(w, family, seq);
-    const { replies } = await this.channel.transact(w.take(), seq, { dump: true, routeOps: 0 });
     const id: RouteIdentity = { key: 0, table: 0, protocol: 0, type: 0 };
+    const sig = this.signature;
     let buf: Uint8Array = new Uint8Array(0);
     let payload = 0;
     let end = 0;
@@ -196,12 +211,17 @@ export class NetlinkKernel implements Kernel {
       },
       route: () =>
         decodeRoute(buf, { type: RTM_NEWROUTE, flags: 0, seq: 0, pid: 0, payload, end })!,
+      internBody: (bodies: RouteBodies) => {
+        writeRouteBodySignature(buf, payload, end, sig);
+        return bodies.internSignature(sig);
+      },
     };
     let n = 0;
-    for (const chunk of replies) {
+    let done = false;
+    const walk = async (chunk: Uint8Array) => {
       buf = chunk;
       let off = 0;
-      while (off + 16 <= buf.length) {
+      while (!done && off + 16 <= buf.length) {
         const len = readU32(buf, off);
         if (len < 16 || off + len > buf.length) break;
         const msgType = readU16(buf, off + 4);
@@ -209,11 +229,23 @@ export class NetlinkKernel implements Kernel {
           payload = off + 16;
           end = off + len;
           if (readRouteIdentity(buf, payload, end, id)) visit(entry);
-        } else if (msgType === NLMSG_DONE) break;
+        } else if (msgType === NLMSG_DONE) done = true;
         off += (len + 3) & ~3;
         if (++n % SLICE === 0) await yieldToLoop();
       }
-    }
+    };
+    // The dump arrives in parts (a million routes are ~100 MB of messages): each part is walked
+    // as it comes and then dropped.
+    let chain = Promise.resolve();
+    const { buffer, length } = w.takeTransferable();
+    await this.channel.transact(buffer, length, seq, {
+      dump: true,
+      routeOps: 0,
+      onPart: (chunks) => {
+        for (const c of chunks) chain = chain.then(() => walk(c));
+      },
+    });
+    await chain;
   }
 
   dumpRoutes(family: Family): Promise<KernelRoute[]> {
@@ -232,31 +264,83 @@ export class NetlinkKernel implements Kernel {
     return this.dump((w, s) => encodeNeighbourDump(w, family, s), RTM_NEWNEIGH, decodeNeighbour);
   }
 
-  async apply(ops: readonly KernelOp[]): Promise<number[]> {
+  apply(ops: readonly KernelOp[]): Promise<number[]> {
     const results = new Array<number>(ops.length).fill(0);
-    if (ops.length === 0) return results;
-    const w = new NlWriter(this.batchOps * 96);
+    return this.send(
+      ops.length,
+      (w, i, seq, last) => encodeOp(w, ops[i], seq, last),
+      (i, errno) => {
+        results[i] = errno;
+      },
+    ).then(() => results);
+  }
+
+  async applyRoutes(ops: RouteOpList, bodies: RouteBodies): Promise<Int32Array> {
+    const results = new Int32Array(ops.count);
+    const r = this.scratchRoute;
+    await this.send(
+      ops.count,
+      (w, i, seq, last) => {
+        readKeyIdentity(ops.key(i), r);
+        const b = bodies.get(ops.bodies[i]);
+        r.protocol = b.protocol;
+        r.scope = b.scope;
+        r.type = b.type;
+        r.nexthops = b.nexthops;
+        r.prefsrc = b.prefsrc;
+        const ack = last ? NLM_F_ACK : 0;
+        switch (ops.kinds[i]) {
+          case OP_ADD:
+            encodeNewRoute(w, r, NLM_F_REQUEST | ack | NLM_F_CREATE | NLM_F_EXCL, seq);
+            break;
+          case OP_REPLACE:
+            encodeNewRoute(w, r, NLM_F_REQUEST | ack | NLM_F_CREATE | NLM_F_REPLACE, seq);
+            break;
+          default:
+            encodeDelRoute(w, r, NLM_F_REQUEST | ack, seq);
+        }
+        return true;
+      },
+      (i, errno) => {
+        results[i] = errno;
+      },
+    );
+    return results;
+  }
+
+  /**
+   * Encodes `count` ops into batches of `batchOps` messages, each written straight into a buffer
+   * that is transferred to the I/O thread, with up to `maxInFlight` batches outstanding. Each
+   * failure the kernel reports is matched back to its op by sequence number.
+   */
+  private async send(
+    count: number,
+    encode: (w: NlWriter, i: number, seq: number, last: boolean) => boolean,
+    onError: (i: number, errno: number) => void,
+  ): Promise<void> {
+    if (count === 0) return;
+    const w = this.writer;
     const inFlight = new Set<Promise<void>>();
     let failure: unknown = null;
-    for (let start = 0; start < ops.length; start += this.batchOps) {
-      const end = Math.min(ops.length, start + this.batchOps);
+    for (let start = 0; start < count; start += this.batchOps) {
+      const end = Math.min(count, start + this.batchOps);
       const firstSeq = this.channel.allocSeq(end - start);
       let routeOps = 0;
       for (let i = start; i < end; i++) {
-        const last = i === end - 1;
-        if (encodeOp(w, ops[i], firstSeq + (i - start), last)) routeOps++;
+        if (encode(w, i, firstSeq + (i - start), i === end - 1)) routeOps++;
       }
       const lastSeq = firstSeq + (end - start) - 1;
       const batchStart = start;
+      const { buffer, length } = w.takeTransferable();
       const p = this.channel
-        .transact(w.take(), lastSeq, { dump: false, routeOps })
+        .transact(buffer, length, lastSeq, { dump: false, routeOps })
         .then(({ replies }) => {
           for (const buf of replies) {
             forEachMessage(buf, (h) => {
               const e = decodeError(buf, h);
               if (e === null || e.errno === 0) return;
               const idx = batchStart + ((e.requestSeq - firstSeq) | 0);
-              if (idx >= batchStart && idx < ops.length) results[idx] = e.errno;
+              if (idx >= batchStart && idx < end) onError(idx, e.errno);
             });
           }
         })
@@ -269,7 +353,6 @@ export class NetlinkKernel implements Kernel {
     }
     await Promise.all(inFlight);
     if (failure !== null) throw failure;
-    return results;
   }
 
   private onChunks(chunks: readonly Uint8Array[]): void {
@@ -314,6 +397,21 @@ export class NetlinkKernel implements Kernel {
     }
     if (events.length > 0) handler(events);
   }
+}
+
+/** The route being encoded: identity from its key, the rest from its body (reused). */
+class ScratchRoute implements KernelRoute, MutableIdentity {
+  family: Family = "ipv4";
+  table = 254;
+  readonly dst = new Uint8Array(16);
+  dstLen = 0;
+  tos = 0;
+  priority = 0;
+  protocol = 0;
+  scope = 0;
+  type = 0;
+  nexthops: readonly KernelNexthop[] = [];
+  prefsrc: Uint8Array | null = null;
 }
 
 class LazyRouteEvent implements RouteEvent {

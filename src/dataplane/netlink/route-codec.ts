@@ -12,6 +12,7 @@ import {
   type RouteKey,
   routeKeyOf,
 } from "../model.js";
+import type { SignatureBuilder } from "../route-body.js";
 import {
   AF_INET,
   AF_INET6,
@@ -283,4 +284,87 @@ export function readRouteIdentity(
 export function peekRouteKey(buf: Uint8Array, h: NlHeader): RouteIdentity | null {
   const out: RouteIdentity = { key: 0, table: 0, protocol: 0, type: 0 };
   return readRouteIdentity(buf, h.payload, h.end, out) ? out : null;
+}
+
+/**
+ * Writes the body signature (route-body.ts) of the route message whose payload is [p, end) —
+ * exactly what `writeBodySignature(decodeRoute(…))` writes, without decoding the route into
+ * objects. False when it is not an IPv4/IPv6 route.
+ */
+export function writeRouteBodySignature(
+  buf: Uint8Array,
+  p: number,
+  end: number,
+  sig: SignatureBuilder,
+): boolean {
+  if (end - p < RTM_HDRLEN) return false;
+  const af = buf[p];
+  if (af !== AF_INET && af !== AF_INET6) return false;
+  const alen = af === AF_INET ? 4 : 16;
+  let gateway = -1;
+  let oif = 0;
+  let prefsrc = -1;
+  let multipath = -1;
+  let multipathEnd = 0;
+  let off = p + RTM_HDRLEN;
+  while (off + 4 <= end) {
+    const nlaLen = readU16(buf, off);
+    if (nlaLen < 4 || off + nlaLen > end) break;
+    const at = off + 4;
+    const len = nlaLen - 4;
+    switch (readU16(buf, off + 2) & NLA_F_MASK) {
+      case RTA_GATEWAY:
+        if (len === alen) gateway = at;
+        break;
+      case RTA_OIF:
+        if (len >= 4) oif = readU32(buf, at);
+        break;
+      case RTA_PREFSRC:
+        if (len === alen) prefsrc = at;
+        break;
+      case RTA_MULTIPATH:
+        multipath = at;
+        multipathEnd = at + len;
+        break;
+    }
+    off += (nlaLen + 3) & ~3;
+  }
+  sig.reset();
+  sig.u8(af === AF_INET ? 4 : 6);
+  sig.u8(buf[p + 5]);
+  sig.u8(buf[p + 6]);
+  sig.u8(buf[p + 7]);
+  sig.sized(buf, prefsrc, prefsrc < 0 ? 0 : alen);
+  const countAt = sig.length;
+  sig.u16(0);
+  if (multipath >= 0) {
+    let count = 0;
+    let hop = multipath;
+    while (hop + RTNH_LEN <= multipathEnd) {
+      const rtnhLen = readU16(buf, hop);
+      if (rtnhLen < RTNH_LEN || hop + rtnhLen > multipathEnd) break;
+      let gw = -1;
+      let a = hop + RTNH_LEN;
+      while (a + 4 <= hop + rtnhLen) {
+        const nlaLen = readU16(buf, a);
+        if (nlaLen < 4 || a + nlaLen > hop + rtnhLen) break;
+        if ((readU16(buf, a + 2) & NLA_F_MASK) === RTA_GATEWAY && nlaLen - 4 === alen) gw = a + 4;
+        a += (nlaLen + 3) & ~3;
+      }
+      sig.sized(buf, gw, gw < 0 ? 0 : alen);
+      sig.u32(readU32(buf, hop + 4));
+      sig.u8(buf[hop + 2]);
+      sig.u16(buf[hop + 3] + 1);
+      count++;
+      hop += (rtnhLen + 3) & ~3;
+    }
+    sig.patchU16(countAt, count);
+  } else if (gateway >= 0 || oif !== 0) {
+    sig.patchU16(countAt, 1);
+    sig.sized(buf, gateway, gateway < 0 ? 0 : alen);
+    sig.u32(oif);
+    sig.u8(readU32(buf, p + 8) & 0xff);
+    sig.u16(1);
+  }
+  return true;
 }

@@ -19,7 +19,12 @@ export class NlWriter {
   private off = 0;
 
   constructor(initialSize = 16384) {
-    this.buf = Buffer.alloc(initialSize);
+    this.buf = NlWriter.fresh(initialSize);
+  }
+
+  /** A zeroed buffer with an ArrayBuffer of its own (never Node's shared pool): transferable. */
+  private static fresh(size: number): Buffer {
+    return Buffer.from(new ArrayBuffer(size));
   }
 
   get length(): number {
@@ -30,7 +35,7 @@ export class NlWriter {
     if (this.off + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.off + n) size *= 2;
-    const next = Buffer.alloc(size);
+    const next = NlWriter.fresh(size);
     this.buf.copy(next, 0, 0, this.off);
     this.buf = next;
   }
@@ -190,6 +195,17 @@ export class NlWriter {
   take(): Uint8Array {
     const out = new Uint8Array(this.off);
     out.set(this.buf.subarray(0, this.off));
+    this.off = 0;
+    return out;
+  }
+
+  /**
+   * Hands over what was written without copying: the buffer itself (to be transferred to the I/O
+   * thread) and the length used. Writing goes on in a new buffer of the same size.
+   */
+  takeTransferable(): { buffer: ArrayBuffer; length: number } {
+    const out = { buffer: this.buf.buffer as ArrayBuffer, length: this.off };
+    this.buf = NlWriter.fresh(this.buf.length);
     this.off = 0;
     return out;
   }

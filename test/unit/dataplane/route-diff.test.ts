@@ -1,12 +1,20 @@
 // Ownership rules and the per-identity reconciliation decision (add / replace / delete /
-// conflict / defer for the workload grace period and graceful restart).
+// conflict / shadowed by a connected route / defer for the workload grace period and graceful
+// restart).
 import { describe, expect, it } from "vitest";
 import { parseAddress } from "../../../src/common/ip/address.js";
 import { parsePrefix } from "../../../src/common/ip/prefix.js";
 import type { KernelRoute } from "../../../src/dataplane/model.js";
 import { RTNH_F_LINKDOWN, RTNH_F_ONLINK } from "../../../src/dataplane/netlink/constants.js";
-import { routeOwner } from "../../../src/dataplane/ownership.js";
+import { isConnectedRoute, routeOwner } from "../../../src/dataplane/ownership.js";
 import {
+  ACTION_ADD,
+  ACTION_CONFLICT,
+  ACTION_DEFER,
+  ACTION_DELETE,
+  ACTION_NONE,
+  ACTION_REPLACE,
+  ACTION_SHADOWED,
   type DecideContext,
   decideRoute,
   routeMatches,
@@ -91,52 +99,62 @@ describe("routeMatches", () => {
 });
 
 describe("decideRoute", () => {
-  const ctx = (extra: Partial<DecideContext> = {}): DecideContext => ({
+  const ctx = (extra: Partial<DecideContext<KernelRoute>> = {}): DecideContext<KernelRoute> => ({
     now: 1000,
     owner: (x) => routeOwner(x, linkName),
     workloadGraceEnd: () => 0,
+    matches: routeMatches,
+    connected: isConnectedRoute,
     converged: true,
     claimed: false,
+    bgp: true,
+    until: 0,
+    why: "",
     ...extra,
   });
   const ours = r("10.0.0.0/24", 12, { nexthops: [via("192.0.2.1", 2)] });
   const foreign = r("10.0.0.0/24", 4, { nexthops: [via("192.0.2.1", 2)] });
+  const connected = r("10.0.0.0/24", 2, { scope: 253, nexthops: [dev(2)] });
 
   it("adds a missing route, replaces our differing one, leaves a matching one", () => {
-    expect(decideRoute(ours, undefined, ctx()).kind).toBe("add");
-    expect(decideRoute(ours, { ...ours, nexthops: [via("192.0.2.9", 2)] }, ctx()).kind).toBe(
-      "replace",
+    expect(decideRoute(ours, null, ctx())).toBe(ACTION_ADD);
+    expect(decideRoute(ours, { ...ours, nexthops: [via("192.0.2.9", 2)] }, ctx())).toBe(
+      ACTION_REPLACE,
     );
-    expect(decideRoute(ours, ours, ctx()).kind).toBe("none");
+    expect(decideRoute(ours, { ...ours }, ctx())).toBe(ACTION_NONE);
   });
 
   it("never replaces a foreign route holding the identity", () => {
-    expect(decideRoute(ours, foreign, ctx())).toMatchObject({ kind: "conflict", holder: foreign });
+    expect(decideRoute(ours, foreign, ctx())).toBe(ACTION_CONFLICT);
+  });
+
+  it("leaves a BGP route for the node's own connected prefix shadowed, not in conflict", () => {
+    expect(decideRoute(ours, connected, ctx())).toBe(ACTION_SHADOWED);
+    // A plan route (not BGP) there is a real conflict.
+    expect(decideRoute(ours, connected, ctx({ bgp: false }))).toBe(ACTION_CONFLICT);
+    // A static route of the node's own is not a connected route.
+    expect(decideRoute(ours, { ...connected, protocol: 4 }, ctx())).toBe(ACTION_CONFLICT);
   });
 
   it("deletes our unwanted routes, never foreign ones", () => {
-    expect(decideRoute(undefined, ours, ctx()).kind).toBe("delete");
-    expect(decideRoute(undefined, foreign, ctx()).kind).toBe("none");
+    expect(decideRoute(null, ours, ctx())).toBe(ACTION_DELETE);
+    expect(decideRoute(null, foreign, ctx())).toBe(ACTION_NONE);
   });
 
   it("keeps unwanted workload-interface routes during the grace period", () => {
     const cni = r("10.244.1.7/32", 3, { scope: 253, nexthops: [dev(5)] });
-    expect(decideRoute(undefined, cni, ctx({ workloadGraceEnd: () => 11_000 }))).toMatchObject({
-      kind: "defer",
-      until: 11_000,
-    });
-    expect(decideRoute(undefined, cni, ctx({ workloadGraceEnd: () => 900 })).kind).toBe("delete");
+    const c = ctx({ workloadGraceEnd: () => 11_000 });
+    expect(decideRoute(null, cni, c)).toBe(ACTION_DEFER);
+    expect(c.until).toBe(11_000);
+    expect(decideRoute(null, cni, ctx({ workloadGraceEnd: () => 900 }))).toBe(ACTION_DELETE);
   });
 
   it("keeps adopted proto bird routes until convergence, unless they were wanted since start", () => {
-    expect(decideRoute(undefined, ours, ctx({ converged: false }))).toMatchObject({
-      kind: "defer",
-      until: Number.POSITIVE_INFINITY,
-    });
-    expect(decideRoute(undefined, ours, ctx({ converged: false, claimed: true })).kind).toBe(
-      "delete",
-    );
+    const c = ctx({ converged: false });
+    expect(decideRoute(null, ours, c)).toBe(ACTION_DEFER);
+    expect(c.until).toBe(Number.POSITIVE_INFINITY);
+    expect(decideRoute(null, ours, ctx({ converged: false, claimed: true }))).toBe(ACTION_DELETE);
     const felix = r("10.0.0.0/24", 80, { type: 6 });
-    expect(decideRoute(undefined, felix, ctx({ converged: false })).kind).toBe("delete");
+    expect(decideRoute(null, felix, ctx({ converged: false }))).toBe(ACTION_DELETE);
   });
 });
