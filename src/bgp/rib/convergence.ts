@@ -104,6 +104,12 @@ export class Convergence {
     this.feedRestartingPeers();
   }
 
+  /** The engine is disposed: no timeout any more. */
+  dispose(): void {
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
   /** `peer` sent End-of-RIB for every family of its session. */
   synchronised(peer: PeerState): void {
     if (this.waiting?.delete(peer.name)) this.check();

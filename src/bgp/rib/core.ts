@@ -225,6 +225,10 @@ export class RibCore {
     const best = (changed & Changed.BEST) !== 0;
     for (let i = 0; i < list.length; i++) {
       const pf = list[i];
+      // A peer whose export policy rejects everything has nothing to re-evaluate (unless it
+      // still holds routes sent under an earlier policy: its re-advertisement dump withdraws
+      // them, and until it has, changes are queued as usual).
+      if (pf.exportsNothing && pf.adjOut.size === 0) continue;
       if (best || pf.addPathSend) this.markDirty(pf, prefix);
     }
   }

@@ -59,9 +59,21 @@ export interface RibLimits {
   readonly peerTurn: number;
   /** Messages handed to the session engine per peer before waiting for `writable`. */
   readonly maxInFlight: number;
+  /**
+   * While received work is still queued at the end of a slice, UPDATE generation runs only in
+   * every `outEvery`-th slice (inbound priority: a table load completes the Loc-RIB first, and
+   * outbound still progresses). 1 = every slice.
+   */
+  readonly outEvery: number;
 }
 
-const DEFAULT_LIMITS: RibLimits = { inSliceMs: 4, outSliceMs: 3, peerTurn: 1024, maxInFlight: 256 };
+const DEFAULT_LIMITS: RibLimits = {
+  inSliceMs: 4,
+  outSliceMs: 3,
+  peerTurn: 1024,
+  maxInFlight: 256,
+  outEvery: 4,
+};
 
 const LOCAL_CONFIG_BASE = {
   name: "(local)",
@@ -103,6 +115,9 @@ export class RibEngine {
   private readonly outQueue: PeerState[] = [];
   private readonly outQueued = new Set<PeerState>();
   private scheduled = false;
+  /** Slices since UPDATE generation last ran while inbound work was pending. */
+  private outDeferred = 0;
+  private disposed = false;
   private idleWaiters: (() => void)[] = [];
   private originate: OriginatedRoute[] = [];
   /** Convergence (RFC 4724 §4.1 and the dataplane's stale-route sweep). */
@@ -459,7 +474,7 @@ export class RibEngine {
   }
 
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || this.disposed) return;
     this.scheduled = true;
     setImmediate(() => this.runSlice());
   }
@@ -471,11 +486,40 @@ export class RibEngine {
     return false;
   }
 
+  /**
+   * Stops the engine for good: timers cancelled, queued work dropped, no further slices. For
+   * throwaway engines (the JIT warm-up), whose timers would otherwise keep them alive.
+   */
+  dispose(): void {
+    this.disposed = true;
+    this.convergence.dispose();
+    for (const peer of this.core.peers) {
+      if (peer === undefined) continue;
+      peer.restartTimer?.cancel();
+      peer.staleTimer?.cancel();
+      peer.refreshTimer?.cancel();
+    }
+    this.inQueue.length = 0;
+    this.inQueued.clear();
+    this.outQueue.length = 0;
+    this.outQueued.clear();
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
   private runSlice(): void {
     this.scheduled = false;
+    if (this.disposed) return;
     try {
       this.runInbound();
-      this.runOutbound();
+      // Inbound priority: while received messages are still queued, UPDATE generation gets
+      // every `outEvery`-th slice only, so a table load reaches the Loc-RIB sooner; it runs
+      // every slice again as soon as the inboxes are empty (the socket has no more for us).
+      if (this.inQueue.length === 0 || ++this.outDeferred >= this.limits.outEvery) {
+        this.outDeferred = 0;
+        this.runOutbound();
+      }
       this.flushKernel();
       this.core.store.sweep();
     } catch (err) {

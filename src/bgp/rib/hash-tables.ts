@@ -1,15 +1,12 @@
 /**
  * Hash tables over typed arrays for the per-peer RIBs, on sharded open-addressing slots
- * (sharded-slots.ts: never a full rehash of a large table):
+ * (sharded-slots.ts: never a full rehash of a large table). (The Adj-RIB-In needs none: its
+ * records are on the prefixes' candidate lists, adj-rib-in.ts.)
  *
- *  - `PathIndex`: a peer's Adj-RIB-In for one family, (prefix index, path id) → path record.
- *    The keys are not stored here: they are read from the PathPool record, so an entry costs
- *    one 32-bit slot (≈ 6–11 bytes per path at the load factors used).
  *  - `PairMap`: a peer's Adj-RIB-Out for one family, (prefix index[, path id]) → attribute set
  *    id. Entries live in their own columns (the prefix may be gone from the Loc-RIB when we
  *    withdraw it); the path id column exists only for ADD-PATH send sessions.
  */
-import type { PathPool } from "./path-pool.js";
 import { ShardedSlots } from "./sharded-slots.js";
 
 function mix(a: number, b: number): number {
@@ -18,57 +15,6 @@ function mix(a: number, b: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 13;
   return h >>> 0;
-}
-
-export class PathIndex {
-  private readonly slots: ShardedSlots;
-
-  constructor(private readonly pool: PathPool) {
-    this.slots = new ShardedSlots((rec) => mix(this.pool.prefix[rec], this.pool.pathId[rec]));
-  }
-
-  get size(): number {
-    return this.slots.size;
-  }
-
-  /** Path record for (prefix, pathId), or -1. */
-  get(prefix: number, pathId: number): number {
-    const h = mix(prefix, pathId);
-    const s = this.slots.shardFor(h);
-    const arr = this.slots.shards[s];
-    const mask = this.slots.masks[s];
-    const pp = this.pool.prefix;
-    const pid = this.pool.pathId;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const v = arr[i];
-      if (v === 0) return -1;
-      const rec = v - 1;
-      if (pp[rec] === prefix && pid[rec] === pathId) return rec;
-    }
-  }
-
-  /** Adds a record whose (prefix, pathId) is not in the index yet. */
-  insert(rec: number): void {
-    this.slots.insert(mix(this.pool.prefix[rec], this.pool.pathId[rec]), rec);
-  }
-
-  /** Removes a record (must be present; call before the record's key fields change). */
-  remove(rec: number): void {
-    this.slots.remove(mix(this.pool.prefix[rec], this.pool.pathId[rec]), rec);
-  }
-
-  /** Every record, as a snapshot (safe to mutate the index while walking it). */
-  records(): Int32Array {
-    return this.slots.handles();
-  }
-
-  clear(): void {
-    this.slots.clear();
-  }
-
-  byteSize(): number {
-    return this.slots.byteSize();
-  }
 }
 
 export class PairMap {

@@ -187,6 +187,8 @@ export function generate(core: RibCore, peer: PeerState, budget: number): Outbou
     let dumpDone = false;
     if (dump !== null) {
       const t = rib.prefixes;
+      // Nothing to advertise and nothing advertised: the dump is only its End-of-RIB.
+      if (pf.exportsNothing && pf.adjOut.size === 0) dump.cursor = t.highWater;
       while (units < budget && dump.cursor < t.highWater) {
         const p = dump.cursor++;
         if (!t.isLive(p)) continue;

@@ -59,6 +59,11 @@ export class PathPool {
     return this.prefix.length;
   }
 
+  /** Records below this have been allocated at some point (scan 0..highWater, skip prefix -1). */
+  get highWater(): number {
+    return this.used;
+  }
+
   alloc(prefix: number, peer: number, pathId: number, time: number): number {
     let rec = this.freeHead;
     if (rec >= 0) {

@@ -14,12 +14,13 @@ import type { PeerConfig } from "../../common/contracts/speaker-config.js";
 import { parseAddress, parseIPv4 } from "../../common/ip/address.js";
 import type { CompiledChain } from "../policy/index.js";
 import type { CodecContext } from "../wire/types.js";
+import { AdjRibIn } from "./adj-rib-in.js";
 import type { AttrSet } from "./attr-set.js";
 import type { WireCache } from "./attr-store.js";
 import type { PathSource } from "./decision.js";
 import { DirtyQueue } from "./dirty-queue.js";
 import type { FamilyRib } from "./family-rib.js";
-import { AdjOutTable, PathIndex } from "./hash-tables.js";
+import { AdjOutTable } from "./hash-tables.js";
 import type { Job } from "./jobs.js";
 
 /** Progress of a walk over the Loc-RIB that (re-)advertises everything to one peer. */
@@ -36,11 +37,17 @@ export interface Dump {
 export class PeerFamily {
   readonly family: Family;
   readonly rib: FamilyRib;
-  readonly adjIn: PathIndex;
+  readonly adjIn: AdjRibIn;
   adjOut: AdjOutTable;
   /** ADD-PATH send: path ids advertised per prefix (to withdraw the ones that disappear). */
   outPaths: Map<number, number[]> | null = null;
   readonly dirty = new DirtyQueue();
+  /**
+   * The peer's export chain has no statement, so its default (reject) applies to every route:
+   * Loc-RIB changes need not be queued for it, and its initial dump is only End-of-RIB (as long
+   * as its Adj-RIB-Out is empty). Peers that only send us routes are like this.
+   */
+  exportsNothing = false;
   /** Negotiated in the current session and the session is up. */
   active = false;
   /** Loc-RIB changes are queued for this peer (the initial dump has started). */
@@ -67,10 +74,10 @@ export class PeerFamily {
   stale = 0;
   refreshStale = 0;
 
-  constructor(family: Family, rib: FamilyRib) {
+  constructor(family: Family, rib: FamilyRib, peerIndex: number) {
     this.family = family;
     this.rib = rib;
-    this.adjIn = new PathIndex(rib.pool);
+    this.adjIn = new AdjRibIn(rib, peerIndex);
     this.adjOut = new AdjOutTable(false);
   }
 }
@@ -80,7 +87,7 @@ export class PeerState implements PathSource {
   readonly name: string;
   config: PeerConfig;
   importChain: CompiledChain;
-  exportChain: CompiledChain;
+  private _exportChain!: CompiledChain;
   /** Set when the peer was removed from the configuration; freed once its routes are gone. */
   removed = false;
 
@@ -125,13 +132,25 @@ export class PeerState implements PathSource {
     this.name = config.name;
     this.config = config;
     this.importChain = chains.importChain;
-    this.exportChain = chains.exportChain;
     this.ebgp = config.asNumber !== config.localAsNumber;
     this.addressKey = addressKey(config.address);
     this.families = {
-      ipv4: new PeerFamily("ipv4", ribs.ipv4),
-      ipv6: new PeerFamily("ipv6", ribs.ipv6),
+      ipv4: new PeerFamily("ipv4", ribs.ipv4, index),
+      ipv6: new PeerFamily("ipv6", ribs.ipv6, index),
     };
+    this.exportChain = chains.exportChain;
+  }
+
+  get exportChain(): CompiledChain {
+    return this._exportChain;
+  }
+
+  set exportChain(chain: CompiledChain) {
+    this._exportChain = chain;
+    // An export chain without statements rejects everything (the export default).
+    const nothing = chain.trivial && chain.defaultResult === "reject";
+    this.families.ipv4.exportsNothing = nothing;
+    this.families.ipv6.exportsNothing = nothing;
   }
 
   get hasWork(): boolean {

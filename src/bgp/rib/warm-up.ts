@@ -3,7 +3,11 @@
  * (decode, import, decision, export, UPDATE packing, kernel batches) are compiled by V8 before
  * the first real session's table arrives. Measured on the 100k-prefix benchmark, a cold engine
  * needs several times longer for its first load than a warm one (docs/benchmarks.md); the daemon
- * calls this once at start-up, while sessions are still being established.
+ * calls this once at start-up, while sessions are still being established. The synthetic table
+ * looks like a real one (4-octet ASes, communities above 2^31, large and extended communities,
+ * prefix lengths /19–/24 scattered over the address space, shared attribute sets, tables large
+ * enough to split the hash tables into shards): V8 optimises for the shapes it has seen, and a
+ * first real load with other shapes would run deoptimised code while it recompiles.
  */
 import type { NegotiatedSession } from "../../common/contracts/bgp-engines.js";
 import type { PeerConfig, SpeakerConfig } from "../../common/contracts/speaker-config.js";
@@ -69,43 +73,165 @@ function session(p: PeerConfig): NegotiatedSession {
   };
 }
 
-/** Runs `rounds` synthetic loads of `prefixes` prefixes through engines made by `make`. */
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so every warm-up is the same. */
+function random(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => {
+    x = (x + 0x6d2b79f5) | 0;
+    let t = Math.imul(x ^ (x >>> 15), x | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Transit ASes of the synthetic paths: 2-octet ones and 4-octet ones above 2^31. */
+const HOPS = [174, 1299, 2914, 3356, 6939, 9002, 13335, 20940, 396982, 4200000001, 4259840100];
+
+/**
+ * Attribute set `n` of `feeder` with the shapes of a real table (so V8 compiles the hot paths
+ * for them and does not deoptimise at the first real load): AS paths of 1–6 hops with 4-octet
+ * ASes, now and then an AS_SET; ORIGIN mostly IGP; MED on 30 %; communities (small and ≥ 2^31
+ * values) on half; large communities on 10 %; a route target on 5 %; an aggregator on 2 %.
+ */
+function attributes(feeder: PeerConfig, ibgp: boolean, n: number): PathAttributes {
+  const r = random(n * 7919 + feeder.asNumber);
+  // An iBGP peer's paths do not start with its (our) AS.
+  const asns = ibgp ? [] : [feeder.asNumber];
+  for (let k = Math.floor(r() * 5); k >= 0; k--) asns.push(HOPS[Math.floor(r() * HOPS.length)]);
+  const asPath: PathAttributes["asPath"] =
+    r() < 0.03
+      ? [
+          { type: "sequence", asns },
+          { type: "set", asns: [64600 + (n % 7), 4200000000 + (n % 5)] },
+        ]
+      : [{ type: "sequence", asns }];
+  const u = r();
+  const communities =
+    u < 0.5
+      ? Array.from({ length: 1 + (n % 4) }, (_, k) =>
+          k % 2 === 0 ? 174 * 65536 + ((n + k) % 300) : ((feeder.asNumber * 65536) >>> 0) + k,
+        )
+      : undefined;
+  return {
+    origin: u < 0.9 ? "igp" : u < 0.98 ? "incomplete" : "egp",
+    asPath,
+    nextHop: feeder.address,
+    ...(r() < 0.3 ? { med: Math.floor(r() * 1000) } : {}),
+    ...(ibgp ? { localPref: r() < 0.8 ? 100 : 200 } : {}),
+    ...(communities !== undefined ? { communities } : {}),
+    ...(r() < 0.1 ? { largeCommunities: [[4200000000 + (n % 3), 1, n % 1000] as const] } : {}),
+    ...(r() < 0.05
+      ? {
+          extendedCommunities: [
+            { type: 0x00, subtype: 0x02, value: Uint8Array.of(0xfd, 0xe8, 0, 0, 0, n % 256) },
+          ],
+        }
+      : {}),
+    ...(r() < 0.02
+      ? { atomicAggregate: true, aggregator: { asn: 4200000001, address: "192.0.2.250" } }
+      : {}),
+  };
+}
+
+/** Prefix `i` of the synthetic table: scattered over the address space, 60 % /24, down to /19. */
+function prefixOf(i: number): { address: number; length: number } {
+  const k = i % 20;
+  const length = k < 12 ? 24 : k < 15 ? 23 : k < 17 ? 22 : k < 18 ? 21 : k < 19 ? 20 : 19;
+  const mixed = Math.imul(i + 1, 0x9e3779b1) >>> 0;
+  return { address: (mixed & (0xffffffff << (32 - length))) >>> 0, length };
+}
+
+/**
+ * Sends prefixes [from, to) of the synthetic table from `feeder`: runs of 1–60 prefixes per
+ * attribute set (many sets carry a handful, a few many), one set in ten reused from earlier
+ * (the decoder's attribute cache is hit), packed into UPDATEs as a real speaker sends them.
+ */
+function announce(
+  engine: RibEngine,
+  ctx: ReturnType<typeof makeContext>,
+  feeder: PeerConfig,
+  ibgp: boolean,
+  from: number,
+  to: number,
+  salt: number,
+): void {
+  const r = random(salt);
+  let set = salt * 100_000;
+  for (let i = from; i < to; ) {
+    const run = 1 + Math.floor(r() * r() * 60);
+    const n = r() < 0.1 ? salt * 100_000 + Math.floor(r() * (set - salt * 100_000 + 1)) : set++;
+    const b = new NlriBuilder("ipv4", false, run);
+    for (let k = 0; k < run && i < to; k++, i++) {
+      const p = prefixOf(i);
+      b.appendIPv4(p.address, p.length);
+    }
+    const attrs = attributes(feeder, ibgp, n);
+    for (const m of packUpdates({ family: "ipv4", attributes: attrs, announce: b.build() }, ctx))
+      engine.handle({ type: "update", peerId: feeder.name, body: m.subarray(19) });
+  }
+}
+
+function withdraw(
+  engine: RibEngine,
+  ctx: ReturnType<typeof makeContext>,
+  feeder: PeerConfig,
+  from: number,
+  to: number,
+): void {
+  const w = new NlriBuilder("ipv4", false, to - from);
+  for (let i = from; i < to; i++) {
+    const p = prefixOf(i);
+    w.appendIPv4(p.address, p.length);
+  }
+  for (const m of packUpdates({ family: "ipv4", attributes: null, withdraw: w.build() }, ctx))
+    engine.handle({ type: "update", peerId: feeder.name, body: m.subarray(19) });
+}
+
+/**
+ * Runs `rounds` synthetic loads through engines made by `make`. Each load: an eBGP feeder sends
+ * `prefixes` prefixes (enough for the RIB's hash tables to split into shards, as a real table's
+ * do), an iBGP feeder 60 % of the same ones; then a quarter of the first feeder's are withdrawn
+ * (best paths move) and a tenth of the second's replaced with other attributes. Two peers
+ * receive the result (iBGP and eBGP with a policy). The first round runs ECMP (maxPaths 2), the
+ * second the single-path default.
+ */
 export async function warmUpEngine(
   make: () => RibEngine,
-  prefixes = 20_000,
+  prefixes = 40_000,
   rounds = 2,
 ): Promise<void> {
   const ctx = makeContext({ as4: true });
-  const feeders = [peer("f1", "192.0.2.11", 65001, []), peer("f2", "192.0.2.12", 65002, [])];
+  const ebgpFeeder = peer("f1", "192.0.2.11", 65001, []);
+  const ibgpFeeder = peer("f2", "192.0.2.12", 64512, []);
   const sinks = [
     peer("ibgp", "192.0.2.21", 64512, ["all"]),
-    peer("ebgp", "192.0.2.22", 65003, ["pool", "all"]),
+    peer("ebgp", "192.0.2.22", 4200000002, ["pool", "all"]),
   ];
-  const config: SpeakerConfig = {
-    routerId: "192.0.2.1",
-    asNumber: 64512,
-    listen: { address: null, port: 179 },
-    clusterId: null,
-    gracefulRestart: { enabled: true, restartTime: 120, convergenceTimeout: 300 },
-    peers: [...feeders, ...sinks],
-    policies: [
-      { name: "all", statements: [{ result: "accept" }] },
-      {
-        name: "pool",
-        statements: [
-          {
-            match: { prefix: { cidr: "10.0.0.0/8", op: "in" } },
-            set: [{ type: "addCommunity", value: "64512:1" }],
-          },
-        ],
-      },
-    ],
-    originate: [],
-    maxPaths: 2,
-    multipathRelax: true,
-    alwaysCompareMed: false,
-  };
   for (let round = 0; round < rounds; round++) {
+    const config: SpeakerConfig = {
+      routerId: "192.0.2.1",
+      asNumber: 64512,
+      listen: { address: null, port: 179 },
+      clusterId: null,
+      gracefulRestart: { enabled: true, restartTime: 120, convergenceTimeout: 300 },
+      peers: [ebgpFeeder, ibgpFeeder, ...sinks],
+      policies: [
+        { name: "all", statements: [{ result: "accept" }] },
+        {
+          name: "pool",
+          statements: [
+            {
+              match: { prefix: { cidr: "10.0.0.0/8", op: "in" } },
+              set: [{ type: "addCommunity", value: "64512:1" }],
+            },
+          ],
+        },
+      ],
+      originate: [],
+      maxPaths: round === 0 ? 2 : 1,
+      multipathRelax: true,
+      alwaysCompareMed: false,
+    };
     const engine = make();
     engine.configure(config);
     engine.onSessionMessage((m) => {
@@ -114,36 +240,13 @@ export async function warmUpEngine(
     });
     for (const p of config.peers)
       engine.handle({ type: "sessionUp", peerId: p.name, negotiated: session(p) });
-    for (const [f, p] of feeders.entries()) {
-      let i = 0;
-      let set = 0;
-      while (i < prefixes) {
-        const run = 1 + ((i * 7 + f) % 37);
-        const attrs: PathAttributes = {
-          origin: set % 5 === 0 ? "incomplete" : "igp",
-          asPath: [{ type: "sequence", asns: [p.asNumber, 100 + (set % 50), 200 + (set % 7)] }],
-          nextHop: p.address,
-          ...(set % 3 === 0 ? { med: set % 11 } : {}),
-          ...(set % 4 === 0 ? { communities: [p.asNumber * 65536 + (set % 9)] } : {}),
-        };
-        const b = new NlriBuilder("ipv4", false, run);
-        for (let k = 0; k < run && i < prefixes; k++, i++)
-          b.appendIPv4(((10 << 24) + i * 256) >>> 0, 24);
-        for (const m of packUpdates(
-          { family: "ipv4", attributes: attrs, announce: b.build() },
-          ctx,
-        )) {
-          engine.handle({ type: "update", peerId: p.name, body: m.subarray(19) });
-        }
-        set++;
-      }
-    }
-    // Withdraw part of one feeder's table: best paths move to the other feeder.
-    const w = new NlriBuilder("ipv4", false, prefixes / 2);
-    for (let i = 0; i < prefixes / 2; i++) w.appendIPv4(((10 << 24) + i * 256) >>> 0, 24);
-    for (const m of packUpdates({ family: "ipv4", attributes: null, withdraw: w.build() }, ctx)) {
-      engine.handle({ type: "update", peerId: feeders[0].name, body: m.subarray(19) });
-    }
+    const n = Math.max(1000, Math.floor(prefixes / (round + 1)));
+    announce(engine, ctx, ebgpFeeder, false, 0, n, 1 + round);
+    announce(engine, ctx, ibgpFeeder, true, 0, Math.floor(n * 0.6), 11 + round);
+    withdraw(engine, ctx, ebgpFeeder, 0, Math.floor(n / 4));
+    announce(engine, ctx, ibgpFeeder, true, 0, Math.floor(n / 10), 21 + round);
     await engine.idle();
+    // Its convergence timer would otherwise keep the whole engine alive for minutes.
+    engine.dispose();
   }
 }

@@ -1,16 +1,19 @@
 /**
  * One TCP connection of a peer: frames the byte stream into BGP messages with the wire Framer
  * (RFC 4271 §4.1, header checks of §6.1), writes encoded messages, and reports the end of the
- * connection exactly once. Closing flushes what was written (a NOTIFICATION must reach the peer),
+ * connection exactly once. Consecutive UPDATEs of one read are handed over as one run (a table
+ * load arrives as thousands of them per read), other messages one by one, all in stream order. Closing flushes what was written (a NOTIFICATION must reach the peer),
  * sends FIN, keeps draining input, and destroys the socket when the peer closes or after a linger.
  */
 import type { Socket } from "node:net";
 import type { Clock, TimerHandle } from "../../common/clock.js";
-import { BgpError, Framer, MAX_MESSAGE } from "../wire/index.js";
+import { BgpError, Framer, MAX_MESSAGE, MessageType } from "../wire/index.js";
 import { socketErrorText } from "./socket-errors.js";
 
 export interface ConnectionHandlers {
   onMessage(conn: Connection, message: Uint8Array): void;
+  /** Consecutive UPDATE messages of one read, in order (never empty). */
+  onUpdates(conn: Connection, messages: Uint8Array[]): void;
   onFramingError(conn: Connection, err: BgpError): void;
   /** A bug while handling input (not malformed input): the connection must not take wren down. */
   onInternalError(conn: Connection, err: unknown): void;
@@ -53,12 +56,32 @@ export class Connection {
     if (this.done) return;
     try {
       this.framer.push(chunk);
+      let run: Uint8Array[] | null = null;
       for (;;) {
         if (this.done) return;
-        const message = this.framer.next();
-        if (message === null) return;
+        let message: Uint8Array | null;
+        try {
+          message = this.framer.next();
+        } catch (err) {
+          // The UPDATEs before a bad header were complete: they go first.
+          if (run !== null) this.handlers.onUpdates(this, run);
+          throw err;
+        }
+        if (message === null) break;
+        if (message[18] === MessageType.UPDATE) {
+          if (run === null) run = [message];
+          else run.push(message);
+          continue;
+        }
+        if (run !== null) {
+          const updates = run;
+          run = null;
+          this.handlers.onUpdates(this, updates);
+          if (this.done) return;
+        }
         this.handlers.onMessage(this, message);
       }
+      if (run !== null) this.handlers.onUpdates(this, run);
     } catch (err) {
       if (this.done) return;
       if (err instanceof BgpError) this.handlers.onFramingError(this, err);
@@ -76,7 +99,8 @@ export class Connection {
     );
   }
 
-  /** Writes a message; false when the socket buffer is above its high-water mark. */
+  /** Writes a message (or several, concatenated); false when the socket buffer is above its
+   *  high-water mark. */
   write(bytes: Uint8Array): boolean {
     if (this.socket.destroyed || this.socket.writableEnded) return false;
     return this.socket.write(bytes);

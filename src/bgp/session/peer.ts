@@ -133,8 +133,10 @@ export class PeerSession {
   private readonly closing = new Set<Connection>();
   private readonly timers: TimerSet;
   private pendingInbound: net.Socket | null = null;
-  /** The message being handled, for deliverUpdate / deliverRouteRefresh. */
+  /** The ROUTE-REFRESH being handled, for deliverRouteRefresh. */
   private current: Uint8Array | null = null;
+  /** The run of UPDATEs being handled (one FSM event for all of them), for deliverUpdate. */
+  private currentUpdates: Uint8Array[] | null = null;
   private readonly counters: Counters = {
     updatesIn: 0,
     updatesOut: 0,
@@ -216,8 +218,8 @@ export class PeerSession {
       const ctx = this.codecContext(conn.id, "send");
       for (const m of messages) traceMessage(this.ctx.logger, this.peer.name, "out", m, ctx);
     }
-    let ok = true;
-    for (const m of messages) ok = conn.write(m) && ok;
+    // One write (one syscall) for the batch: a table dump is thousands of small UPDATEs.
+    const ok = conn.write(messages.length === 1 ? messages[0] : Buffer.concat(messages));
     this.counters.updatesOut += messages.length;
     if (ok) this.reportWritableSoon();
     else this.waitingDrain = true;
@@ -428,15 +430,14 @@ export class PeerSession {
           retainRoutes: a.retainRoutes,
         });
         return;
-      case "deliverUpdate":
-        if (this.current) {
-          this.ctx.toRib({
-            type: "update",
-            peerId: this.peer.name,
-            body: this.current.subarray(HEADER_LENGTH),
-          });
-        }
+      case "deliverUpdate": {
+        const run = this.currentUpdates;
+        if (run === null) return;
+        const peerId = this.peer.name;
+        for (let i = 0; i < run.length; i++)
+          this.ctx.toRib({ type: "update", peerId, body: run[i].subarray(HEADER_LENGTH) });
         return;
+      }
       case "deliverRouteRefresh": {
         if (!this.current) return;
         const m = this.current;
@@ -459,6 +460,7 @@ export class PeerSession {
   private attach(connId: number, socket: net.Socket): Connection {
     const conn = new Connection(connId, socket, this.ctx.clock, {
       onMessage: (c, m) => this.onMessage(c, m),
+      onUpdates: (c, ms) => this.onUpdates(c, ms),
       onFramingError: (c, err) => this.onMessageError(c, err),
       onInternalError: (c, err) => {
         this.ctx.logger.error(
@@ -576,6 +578,26 @@ export class PeerSession {
     });
   }
 
+  /**
+   * A run of consecutive UPDATEs from one read: one FSM event for the run. In Established that
+   * restarts the hold timer and delivers them all, exactly what one event per message would do
+   * (the clock does not move within the run); elsewhere the first one is the FSM error and the
+   * connection is gone, so the rest are dropped, as they would have been.
+   */
+  private onUpdates(conn: Connection, messages: Uint8Array[]): void {
+    if (traceEnabled(this.ctx.logger)) {
+      const ctx = this.codecContext(conn.id, "receive");
+      for (const m of messages) traceMessage(this.ctx.logger, this.peer.name, "in", m, ctx);
+    }
+    this.counters.updatesIn += messages.length;
+    this.currentUpdates = messages;
+    try {
+      this.fire({ type: "UpdateMsg", connId: conn.id });
+    } finally {
+      this.currentUpdates = null;
+    }
+  }
+
   private onMessage(conn: Connection, m: Uint8Array): void {
     const type = m[18];
     // NOTIFICATIONs are logged at warn below; everything else is traced at debug.
@@ -584,10 +606,7 @@ export class PeerSession {
     }
     switch (type) {
       case MessageType.UPDATE:
-        this.counters.updatesIn++;
-        this.current = m;
-        this.fire({ type: "UpdateMsg", connId: conn.id });
-        this.current = null;
+        this.onUpdates(conn, [m]);
         return;
       case MessageType.KEEPALIVE:
         this.counters.keepalivesIn++;

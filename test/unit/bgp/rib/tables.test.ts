@@ -1,9 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { AdjRibIn } from "../../../../src/bgp/rib/adj-rib-in.js";
 import { AttrStore } from "../../../../src/bgp/rib/attr-store.js";
 import { DirtyQueue } from "../../../../src/bgp/rib/dirty-queue.js";
-import { PairMap, PathIndex } from "../../../../src/bgp/rib/hash-tables.js";
-import { PathPool } from "../../../../src/bgp/rib/path-pool.js";
+import { FamilyRib } from "../../../../src/bgp/rib/family-rib.js";
+import { PairMap } from "../../../../src/bgp/rib/hash-tables.js";
 import { PrefixTable } from "../../../../src/bgp/rib/prefix-table.js";
 import { parsePrefix } from "../../../../src/common/ip/prefix.js";
 
@@ -54,32 +55,51 @@ describe("PrefixTable", () => {
   });
 });
 
-describe("PathIndex and PairMap", () => {
-  it("PathIndex finds records by (prefix, path id) through inserts and removals", () => {
+function familyRib(): FamilyRib {
+  return new FamilyRib("ipv4", new AttrStore(), [], {
+    maxPaths: 1,
+    multipathRelax: false,
+    alwaysCompareMed: false,
+  });
+}
+
+describe("AdjRibIn and PairMap", () => {
+  it("AdjRibIn finds a peer's records by (prefix, path id) among other peers' paths", () => {
     fc.assert(
       fc.property(ops, (list: Op[]) => {
-        const pool = new PathPool(16);
-        const index = new PathIndex(pool);
+        const rib = familyRib();
+        const mine = new AdjRibIn(rib, 1);
+        const other = new AdjRibIn(rib, 2);
         const model = new Map<number, number>();
+        const otherModel = new Map<number, number>();
         for (const { kind, key } of list) {
-          const prefix = key >> 2;
+          const prefix = rib.intern((key >> 2) << 8, 0, 0, 0, 24);
           const pathId = key & 3;
+          // Peer 2 always holds a path for the same key: lookups must skip it.
+          if (!otherModel.has(key)) {
+            const rec = rib.addPath(prefix, 2, pathId, 0);
+            other.insert(rec);
+            otherModel.set(key, rec);
+          }
           if (kind === "add" && !model.has(key)) {
-            const rec = pool.alloc(prefix, 1, pathId, 0);
-            index.insert(rec);
+            const rec = rib.addPath(prefix, 1, pathId, 0);
+            mine.insert(rec);
             model.set(key, rec);
           } else if (kind === "del" && model.has(key)) {
             const rec = model.get(key)!;
-            index.remove(rec);
-            pool.release(rec);
+            mine.remove(rec);
+            rib.unlinkPath(rec);
             model.delete(key);
           }
         }
-        expect(index.size).toBe(model.size);
+        expect(mine.size).toBe(model.size);
         for (let key = 0; key <= 300; key++) {
-          expect(index.get(key >> 2, key & 3)).toBe(model.get(key) ?? -1);
+          const prefix = rib.prefixes.find((key >> 2) << 8, 0, 0, 0, 24);
+          if (prefix < 0) continue;
+          expect(mine.get(prefix, key & 3)).toBe(model.get(key) ?? -1);
+          expect(other.get(prefix, key & 3)).toBe(otherModel.get(key) ?? -1);
         }
-        expect([...index.records()].sort((a, b) => a - b)).toEqual(
+        expect([...mine.records()].sort((a, b) => a - b)).toEqual(
           [...model.values()].sort((a, b) => a - b),
         );
       }),
@@ -180,17 +200,16 @@ describe("AttrStore", () => {
 });
 
 describe("sharded tables past the split threshold", () => {
-  it("PrefixTable, PathIndex and PairMap stay consistent through 100k inserts and removals", () => {
-    const t = new PrefixTable("ipv4");
-    const pool = new PathPool();
-    const index = new PathIndex(pool);
+  it("PrefixTable, AdjRibIn and PairMap stay consistent through 100k inserts and removals", () => {
+    const rib = familyRib();
+    const t = rib.prefixes;
+    const index = new AdjRibIn(rib, 1);
     const out = new PairMap(false);
     const recs: number[] = [];
     const N = 100_000;
     for (let i = 0; i < N; i++) {
-      const p = t.intern((0x0a000000 + i * 256) >>> 0, 0, 0, 0, 24);
-      t.ref(p);
-      const rec = pool.alloc(p, 1, 0, 0);
+      const p = rib.intern((0x0a000000 + i * 256) >>> 0, 0, 0, 0, 24);
+      const rec = rib.addPath(p, 1, 0, 0);
       index.insert(rec);
       recs.push(rec);
       out.set(p, 0, i);
@@ -203,7 +222,7 @@ describe("sharded tables past the split threshold", () => {
       const p = t.find((0x0a000000 + i * 256) >>> 0, 0, 0, 0, 24);
       if (out.delete(p, 0) !== i) wrong.push(i);
       index.remove(recs[i]);
-      pool.release(recs[i]);
+      rib.unlinkPath(recs[i]);
       t.unref(p);
     }
     for (let i = 0; i < N; i++) {
