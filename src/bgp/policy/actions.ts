@@ -113,12 +113,16 @@ export function prependAsns(
   path: readonly AsPathSegment[] | undefined,
   asns: readonly number[],
 ): AsPathSegment[] {
-  const segments = path === undefined ? [] : [...path];
+  // Copies by index (no spread): this runs for every attribute set exported to an eBGP peer.
+  const segments: AsPathSegment[] = path === undefined ? [] : path.slice();
   // Prepend from the last ASN backwards so the result starts with asns[0].
   for (let i = asns.length - 1; i >= 0; i--) {
     const first = segments[0];
     if (first !== undefined && first.type === "sequence" && first.asns.length < MAX_SEGMENT) {
-      segments[0] = { type: "sequence", asns: [asns[i], ...first.asns] };
+      const old = first.asns;
+      const out = [asns[i]]; // packed, like the decoder's arrays
+      for (let k = 0; k < old.length; k++) out.push(old[k]);
+      segments[0] = { type: "sequence", asns: out };
     } else {
       segments.unshift({ type: "sequence", asns: [asns[i]] });
     }

@@ -27,6 +27,15 @@ export interface WireEntry {
   mp: AttrSet | null;
 }
 
+/**
+ * Entries kept by a WireCache. Its key is the attribute octets as a string (~100–200 bytes with
+ * the entry), per distinct set; a table with tens of thousands of sets (ten full feeds) would
+ * keep megabytes of keys that are seldom used again (a table sends each set about once; churn
+ * repeats recent ones). Past the bound the oldest quarter is dropped: their next UPDATE is
+ * decoded again and interning finds the existing set.
+ */
+const WIRE_CACHE_MAX = 16384;
+
 export class WireCache implements AttributeCache {
   readonly entries = new Map<string, WireEntry>();
   private fresh: string[] = [];
@@ -36,6 +45,7 @@ export class WireCache implements AttributeCache {
   }
 
   set(key: string, attrs: PathAttributes): void {
+    if (this.entries.size >= WIRE_CACHE_MAX) this.evict();
     this.entries.set(key, { attrs, nh: null, mp: null });
     this.fresh.push(key);
   }
@@ -44,11 +54,21 @@ export class WireCache implements AttributeCache {
   entry(key: string, attrs: PathAttributes): WireEntry {
     let e = this.entries.get(key);
     if (e === undefined) {
+      if (this.entries.size >= WIRE_CACHE_MAX) this.evict();
       e = { attrs, nh: null, mp: null };
       this.entries.set(key, e);
       this.fresh.push(key);
     }
     return e;
+  }
+
+  /** Drops the oldest quarter of the entries (a Map iterates in insertion order). */
+  private evict(): void {
+    let n = this.entries.size >> 2;
+    for (const key of this.entries.keys()) {
+      if (n-- <= 0) break;
+      this.entries.delete(key);
+    }
   }
 
   /** Drops every entry whose sets are all dead. */

@@ -14,7 +14,7 @@ function mix(a: number, b: number): number {
   h ^= h >>> 15;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 13;
-  return h >>> 0;
+  return h; // int32 (never boxed); slots use `&` and `>>>`
 }
 
 export class PairMap {
@@ -125,11 +125,17 @@ export class PairMap {
   }
 }
 
+/** The Adj-RIB-Out turns dense once it holds 1/DENSE_AT of the prefix table's capacity. */
+const DENSE_AT = 16;
+
 /**
  * A peer's Adj-RIB-Out for one family: prefix index → attribute set id. Starts as a `PairMap`
- * and turns into a dense array indexed by prefix index once that is smaller (a quarter of the
- * prefix table or more is advertised — the usual case for a peer that gets the full table),
- * 4 bytes per prefix of the table instead of ~16 per entry. ADD-PATH send tables stay sparse.
+ * (~16–20 bytes per entry) and turns into a dense array indexed by prefix index (4 bytes per
+ * prefix of the table) once it covers a sixteenth of the prefix table — early, because a peer
+ * that gets the full table would otherwise fill a large hash table first (after a table load
+ * with inbound priority, the first UPDATEs to such a peer are generated when the prefix table is
+ * already full size); a peer that gets few routes (a Calico node's blocks) stays sparse. ADD-PATH
+ * send tables stay sparse.
  */
 export class AdjOutTable {
   readonly withPathIds: boolean;
@@ -162,7 +168,7 @@ export class AdjOutTable {
       if (
         prev < 0 &&
         !this.withPathIds &&
-        this.sparse!.size * 4 >= tableCapacity &&
+        this.sparse!.size * DENSE_AT >= tableCapacity &&
         tableCapacity >= 4096
       ) {
         this.densify(tableCapacity);

@@ -35,18 +35,22 @@ const IMPORT_CACHE_MAX = 1 << 17;
 /** Eligibility of a received set on this session (prefix independent). */
 export function eligibility(core: RibCore, peer: PeerState, raw: AttrSet): number {
   const a = raw.attrs;
-  if (a.asPath !== undefined && a.asPath.length > 0) {
+  const path = a.asPath;
+  if (path !== undefined && path.length > 0) {
     const own = core.ownAsns(peer);
     let count = 0;
-    for (const seg of a.asPath) {
-      for (const asn of seg.asns) if (own.includes(asn)) count++;
+    for (let i = 0; i < path.length; i++) {
+      const asns = path[i].asns;
+      for (let k = 0; k < asns.length; k++) if (own.includes(asns[k])) count++;
     }
     if (count > peer.config.allowasIn) return Ineligible.AS_LOOP;
   }
   if (raw.originatorId >= 0 && raw.originatorId === core.routerId)
     return Ineligible.ORIGINATOR_LOOP;
-  if (a.clusterList !== undefined) {
-    for (const id of a.clusterList) if (core.clusterIds.has(id)) return Ineligible.CLUSTER_LOOP;
+  const cl = a.clusterList;
+  if (cl !== undefined) {
+    for (let i = 0; i < cl.length; i++)
+      if (core.clusterIds.has(cl[i])) return Ineligible.CLUSTER_LOOP;
   }
   if (raw.nextHops.length === 0) return Ineligible.NEXT_HOP;
   return Ineligible.NONE;

@@ -7,7 +7,8 @@
  * Next-hop sets ("10.0.0.2 via peer A, 10.0.0.3 via peer B") are interned with reference counts;
  * each prefix remembers the set last sent (`FamilyRib.kernelNh`), so a best-path change that keeps
  * the same next hops produces no kernel work. A prefix the kernel holds keeps a reference on its
- * prefix index, so its withdrawal can still name it.
+ * prefix index, so its withdrawal can still name it. Prefixes go out as `PackedPrefix` values
+ * (their bytes made only when read: most of a load's allocation otherwise).
  */
 import type { BgpNexthop, BgpRoute } from "../../common/contracts/dataplane.js";
 import type { Prefix } from "../../common/ip/prefix.js";
@@ -49,12 +50,12 @@ export class KernelOut {
       if (want === null ? cur === 0 : want.id === cur) continue;
       if (want !== null) {
         want.refs++;
-        upserts.push({ prefix: rib.prefixes.prefixAt(p), nexthops: want.nexthops });
+        upserts.push({ prefix: rib.prefixes.packedAt(p), nexthops: want.nexthops });
         rib.kernelNh[p] = want.id;
         if (cur === 0) rib.prefixes.ref(p);
         else this.release(cur);
       } else {
-        withdrawals.push(rib.prefixes.prefixAt(p));
+        withdrawals.push(rib.prefixes.packedAt(p));
         rib.kernelNh[p] = 0;
         this.release(cur);
         rib.prefixes.unref(p);

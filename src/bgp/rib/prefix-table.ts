@@ -12,6 +12,7 @@
  */
 import type { Family } from "../../common/contracts/families.js";
 import type { Prefix } from "../../common/ip/prefix.js";
+import { PackedPrefix } from "./packed-prefix.js";
 import { ShardedSlots } from "./sharded-slots.js";
 
 const FREE_LEN = 255;
@@ -26,7 +27,7 @@ function hashWords(w0: number, w1: number, w2: number, w3: number, len: number):
   h ^= h >>> 13;
   h = Math.imul(h ^ w3, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h; // int32 (a small integer for V8, never boxed); slots use `&` and `>>>`
 }
 
 export class PrefixTable {
@@ -143,6 +144,15 @@ export class PrefixTable {
     const bytes = new Uint8Array(n);
     this.writeBytes(idx, bytes, 0);
     return { family: this.family, bytes, length: this.lens[idx] };
+  }
+
+  /** The prefix at `idx` as a `PackedPrefix` (one small object; its bytes made when read). */
+  packedAt(idx: number): PackedPrefix {
+    const o = idx * this.width;
+    const w = this.words;
+    return this.width === 1
+      ? new PackedPrefix(this.family, w[o], 0, 0, 0, this.lens[idx])
+      : new PackedPrefix(this.family, w[o], w[o + 1], w[o + 2], w[o + 3], this.lens[idx]);
   }
 
   /** Writes the address octets of `idx` into `out` at `offset` (4 or 16 octets). */
