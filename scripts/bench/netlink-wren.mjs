@@ -44,6 +44,9 @@ function allThreads() {
   return out;
 }
 
+// The speaker shares one frozen next-hop list between all routes of a next-hop set; so does this.
+const nexthops = Object.freeze([Object.freeze({ address: "192.0.2.1", peer: "bench" })]);
+
 const agent = await createDataplaneAgent({});
 await agent.applyPlan(plan);
 
@@ -53,7 +56,7 @@ const warm = Array.from({ length: Math.max(1000, Math.floor(count / 5)) }, (_, i
   parsePrefix(`${120 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`),
 );
 agent.applyBgpRoutes({
-  upserts: warm.map((prefix) => ({ prefix, nexthops: [{ address: "192.0.2.1", peer: "bench" }] })),
+  upserts: warm.map((prefix) => ({ prefix, nexthops })),
   withdrawals: [],
 });
 await agent.settled();
@@ -61,22 +64,28 @@ agent.applyBgpRoutes({ upserts: [], withdrawals: warm });
 await agent.settled();
 const delay = monitorEventLoopDelay({ resolution: 1 });
 
+/** Memory of this process: RSS (all threads) and V8's view, after a full GC when exposed. */
+function memory() {
+  globalThis.gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
+}
+const mem0 = memory();
+
 delay.enable();
 const cpu0 = process.cpuUsage();
 const threads0 = process.env.WRDP_THREADS ? allThreads() : null;
 const main0 = mainThreadCpuMs();
 let t = performance.now();
 agent.applyBgpRoutes({
-  upserts: prefixes.map((prefix) => ({
-    prefix,
-    nexthops: [{ address: "192.0.2.1", peer: "bench" }],
-  })),
+  upserts: prefixes.map((prefix) => ({ prefix, nexthops })),
   withdrawals: [],
 });
 await agent.settled();
 const addSeconds = (performance.now() - t) / 1000;
 const addCpu = process.cpuUsage(cpu0);
 const installed = agent.status().routes.owned;
+const mem1 = memory();
 
 t = performance.now();
 agent.applyBgpRoutes({ upserts: [], withdrawals: prefixes });
@@ -113,5 +122,9 @@ process.stdout.write(
     processCpuMs: Math.round((cpu.user + cpu.system) / 1000),
     addCpuMs: Math.round((addCpu.user + addCpu.system) / 1000),
     delCpuMs,
+    // Growth with the routes installed (the agent's own per-route state, GC'd first).
+    rssPerRoute: (mem1.rss - mem0.rss) / count,
+    heapPerRoute: (mem1.heapUsed - mem0.heapUsed) / count,
+    externalPerRoute: (mem1.external - mem0.external) / count,
   })}\n`,
 );

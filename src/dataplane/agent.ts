@@ -162,6 +162,11 @@ interface PlannedRoute extends DesiredRoute {
 
 /** Identities diffed per slice (between yields to the event loop). */
 const SLICE = 2048;
+/**
+ * BGP batches up to this size are taken in at once (~150 ns a route: a few ms), so the speaker's
+ * batch objects die young; larger ones are taken in slices between other work.
+ */
+const INLINE_BATCH = 65536;
 /** A pass touching at least this many route identities pauses route notifications. */
 const BULK_ROUTES = 2048;
 /** A bulk pass that ran dry waits this long for more (a table load streams in) before ending. */
@@ -286,12 +291,44 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     await this.settled();
   }
 
-  /** Takes the batch into the route table at once (the batch is not kept) and schedules a pass. */
+  /**
+   * Takes the batch into the route table (a speaker's batch at once; a huge one, e.g. a whole
+   * table from `wren dataplane --routes`, in slices between other work) and schedules a pass.
+   * Nothing of the batch is kept once it is taken in.
+   */
   applyBgpRoutes(batch: BgpRouteBatch): void {
     if (this.stopped) return;
-    this.bgp.apply(batch);
-    if (this.table.dirtySize > 0) this.schedule(0);
+    if (
+      this.intake.length === 0 &&
+      batch.upserts.length + batch.withdrawals.length <= INLINE_BATCH
+    ) {
+      this.bgp.apply(batch);
+      if (this.table.dirtySize > 0) this.schedule(0);
+      return;
+    }
+    this.intake.push({ batch, withdrawn: 0, upserted: 0 });
+    if (this.intake.length === 1) setImmediate(this.takeIntake);
   }
+
+  private readonly intake: { batch: BgpRouteBatch; withdrawn: number; upserted: number }[] = [];
+
+  /** Takes one slice of the queued large batches in, then yields to the event loop. */
+  private readonly takeIntake = () => {
+    if (this.stopped) {
+      this.intake.length = 0;
+      return;
+    }
+    let budget = SLICE;
+    while (budget > 0 && this.intake.length > 0) {
+      const job = this.intake[0];
+      const before = job.withdrawn + job.upserted;
+      if (this.bgp.apply(job.batch, job, budget)) this.intake.shift();
+      budget -= job.withdrawn + job.upserted - before;
+    }
+    if (this.table.dirtySize > 0) this.schedule(0);
+    if (this.intake.length > 0) setImmediate(this.takeIntake);
+    else this.wakeIdle();
+  };
 
   bgpConverged(): void {
     if (this.converged) return;
@@ -422,7 +459,13 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   // ---------------------------------------------------------------------------------------------
   // Scheduling
 
+  /** Work pending anywhere (for `settled`). */
   private hasWork(): boolean {
+    return this.intake.length > 0 || this.hasPassWork();
+  }
+
+  /** Work for a pass (batches still being taken in schedule their own passes). */
+  private hasPassWork(): boolean {
     return (
       this.table.dirtySize > 0 ||
       this.allDirty ||
@@ -466,14 +509,18 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
         return;
       }
       this.running = null;
-      if (this.again || (this.plan !== null && this.hasWork())) {
+      if (this.again || (this.plan !== null && this.hasPassWork())) {
         this.again = false;
         this.schedule(0);
-      } else if (this.timer === null) {
-        for (const w of this.idleWaiters.splice(0)) w();
-      }
+      } else this.wakeIdle();
     };
     this.running = run();
+  }
+
+  /** Resolves `settled()` waiters when nothing is left to do. */
+  private wakeIdle(): void {
+    if (this.running || this.timer !== null || this.intake.length > 0) return;
+    for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private armResync(): void {
@@ -727,19 +774,14 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     return formatRoute(routeOfKey(key, this.bodies.get(body)), this.view.linkName);
   }
 
-  /** Body id wanted at `key` (0: none); `this.wantIsBgp` says whether it is a BGP route's. */
+  /** Body id wanted at `key`, 0 when none. */
   private wanted(key: RouteKey): number {
     if (this.planRoutes.size > 0) {
       const p = this.planRoutes.get(key);
-      if (p !== undefined) {
-        this.wantIsBgp = false;
-        return p.body;
-      }
+      if (p !== undefined) return p.body;
     }
-    this.wantIsBgp = true;
     return this.bgp.desired(key);
   }
-  private wantIsBgp = false;
 
   private workloadGraceEnd(r: RouteBody): number {
     if (r.nexthops.length === 0 || this.plan === null) return 0;
@@ -866,33 +908,46 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     };
   }
 
-  /** Decides one identity and queues its change into `ops`. */
+  /**
+   * Decides one identity and queues its change into `ops`. The table records the change at once
+   * (so a second look at the identity before the kernel answers sees it) and goes back to what
+   * it had if the kernel refuses (`applyRouteOps`); the op list holds references on both bodies.
+   */
   private diffOne(key: RouteKey, ops: RouteOpList, ctx: DecideContext<number>): void {
-    const want = this.wanted(key);
-    if (!this.converged) {
-      if (want !== 0) this.table.claim(key);
-      ctx.claimed = this.table.claimed(key);
+    const table = this.table;
+    table.open(key);
+    table.atClearDirty();
+    let want: number;
+    const planned = this.planRoutes.size > 0 ? this.planRoutes.get(key) : undefined;
+    if (planned !== undefined) {
+      want = planned.body;
+      ctx.bgp = false;
+    } else {
+      want = this.bgp.desiredFor(key, table.atBgp());
+      ctx.bgp = true;
     }
-    ctx.bgp = this.wantIsBgp;
-    const have = this.table.kernel(key);
+    if (!this.converged) ctx.claimed = table.atClaim(want !== 0);
+    const have = table.atKernel();
     const action = decideRoute(want === 0 ? null : want, have === 0 ? null : have, ctx);
     if (action !== ACTION_DEFER && this.deferred.size > 0) this.deferred.delete(key);
     if (action !== ACTION_SHADOWED && this.shadowed.size > 0) this.shadowed.delete(key);
+    const bodies = this.bodies;
     switch (action) {
       case ACTION_NONE:
         if (this.failures.size > 0) this.failures.delete(key);
         break;
       case ACTION_ADD:
-        this.bodies.acquire(want);
-        ops.push(OP_ADD, key, want);
-        break;
       case ACTION_REPLACE:
-        this.bodies.acquire(want);
-        ops.push(OP_REPLACE, key, want);
+        bodies.acquire(want);
+        bodies.acquire(have);
+        ops.push(action === ACTION_ADD ? OP_ADD : OP_REPLACE, key, want, have);
+        table.atSetKernel(want);
         break;
       case ACTION_DELETE:
-        this.bodies.acquire(have);
-        ops.push(OP_DEL, key, have);
+        bodies.acquire(have);
+        bodies.acquire(have);
+        ops.push(OP_DEL, key, have, have);
+        table.atSetKernel(0);
         break;
       case ACTION_CONFLICT:
         this.fail(key, want, `conflicts with ${this.describe(key, have)}`);
@@ -998,7 +1053,11 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     if (e.count <= 0) this.echoes.delete(key);
   }
 
-  /** Sends a list of route changes and takes the results into the view; releases the list. */
+  /**
+   * Sends a list of route changes (already recorded in the table by `diffOne`) and takes the
+   * kernel's answers: a refused change puts back what the table had, unless the identity has
+   * changed again since. Releases the list.
+   */
   private async applyRouteOps(ops: RouteOpList, echoes: boolean): Promise<void> {
     const bodies = this.bodies;
     const expect = (delta: number) => {
@@ -1007,31 +1066,42 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       }
     };
     if (echoes) expect(1);
-    let results: Int32Array;
+    let results: Int32Array | null = null;
     try {
       results = await this.kernel.applyRoutes(ops, bodies);
     } catch (err) {
       if (echoes) expect(-1);
-      for (let i = 0; i < ops.count; i++) bodies.release(ops.bodies[i]);
       throw err;
+    } finally {
+      if (results === null) {
+        // Nothing is known about what reached the kernel: the next full resync finds out.
+        this.needFullSync = true;
+        for (let i = 0; i < ops.count; i++) {
+          bodies.release(ops.bodies[i]);
+          bodies.release(ops.prevs[i]);
+        }
+      }
     }
     let resolutionInputs = false;
     for (let i = 0; i < ops.count; i++) {
-      const key = ops.key(i);
       const kind = ops.kinds[i];
       const body = ops.bodies[i];
+      const prev = ops.prevs[i];
       const protocol = bodies.protocol(body);
       const errno = results[i];
       if (errno === 0 || (kind === OP_DEL && (errno === ESRCH || errno === ENOENT))) {
-        if (errno !== 0 && echoes) this.expectEcho(key, true, protocol, -1);
-        if (kind === OP_DEL) {
-          if (this.table.kernel(key) === body) this.table.setKernel(key, 0);
-        } else this.table.setKernel(key, body);
         this.routeOps++;
-        if (this.failures.size > 0) this.failures.delete(key);
         if (protocol !== RTPROT_BIRD) resolutionInputs = true;
+        if (errno !== 0 || this.failures.size > 0) {
+          const key = ops.key(i);
+          if (errno !== 0 && echoes) this.expectEcho(key, true, protocol, -1);
+          this.failures.delete(key);
+        }
       } else {
+        const key = ops.key(i);
         if (echoes) this.expectEcho(key, kind === OP_DEL, protocol, -1);
+        this.table.open(key);
+        if (this.table.atKernel() === (kind === OP_DEL ? 0 : body)) this.table.atSetKernel(prev);
         this.routeErrors++;
         this.fail(key, body, `${opName(kind)} failed: ${errnoName(errno)}`);
         // The kernel has a route our view lacks (a missed or stale notification): re-read the
@@ -1039,6 +1109,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
         if (errno === EEXIST) this.needRouteCheck = true;
       }
       bodies.release(body);
+      bodies.release(prev);
     }
     ops.clear();
     this.opLists.push(ops);

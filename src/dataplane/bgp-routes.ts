@@ -121,35 +121,41 @@ export class BgpRoutes {
 
   /**
    * Takes a speaker batch into the table (withdrawals first, then upserts) and queues the
-   * identities that changed. Keeps nothing of the batch but numbers.
+   * identities that changed. Keeps nothing of the batch but numbers. With `progress`, takes at
+   * most `max` entries from where `progress` says and advances it; returns true when the batch
+   * is done.
    */
-  apply(batch: BgpRouteBatch): void {
+  apply(
+    batch: BgpRouteBatch,
+    progress: { withdrawn: number; upserted: number } = { withdrawn: 0, upserted: 0 },
+    max = Number.POSITIVE_INFINITY,
+  ): boolean {
     const { table } = this.env;
     const sets = this.sets;
-    for (const prefix of batch.withdrawals) {
-      const key = bgpRouteKey(prefix);
-      const prev = table.setBgp(key, 0);
-      if (prev !== 0) {
-        sets.release(prev);
-        table.markDirty(key);
-      }
+    let budget = max;
+    const w = batch.withdrawals;
+    while (progress.withdrawn < w.length) {
+      if (budget-- <= 0) return false;
+      sets.release(table.setBgp(bgpRouteKey(w[progress.withdrawn++]), 0));
     }
-    for (const r of batch.upserts) {
-      const key = bgpRouteKey(r.prefix);
+    const u = batch.upserts;
+    while (progress.upserted < u.length) {
+      if (budget-- <= 0) return false;
+      const r = u[progress.upserted++];
       const nh = sets.intern(r.nexthops);
-      const prev = table.setBgp(key, nh);
-      if (prev === nh) {
-        sets.release(nh);
-        continue;
-      }
-      if (prev !== 0) sets.release(prev);
-      table.markDirty(key);
+      const prev = table.setBgp(bgpRouteKey(r.prefix), nh);
+      sets.release(prev === nh ? nh : prev);
     }
+    return true;
   }
 
   /** The body id the kernel should have at `key` for its BGP route, 0 when none. */
   desired(key: RouteKey): number {
-    const nh = this.env.table.bgp(key);
+    return this.desiredFor(key, this.env.table.bgp(key));
+  }
+
+  /** `desired` when the route's next-hop set `nh` is already known (0: no BGP route). */
+  desiredFor(key: RouteKey, nh: number): number {
     return nh === 0 ? 0 : this.shape(key, nh).body;
   }
 

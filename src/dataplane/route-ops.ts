@@ -22,19 +22,24 @@ export class RouteOpList {
   /** Numeric keys; NaN where the key is a string (in `strKeys`). */
   keys: Float64Array;
   strKeys: string[] = [];
+  /** Body to send (for a delete: the route being deleted). */
   bodies: Int32Array;
+  /** What the kernel had at the identity before (0: nothing), to go back to if the op fails. */
+  prevs: Int32Array;
 
   constructor(capacity = 256) {
     this.kinds = new Uint8Array(capacity);
     this.keys = new Float64Array(capacity);
     this.bodies = new Int32Array(capacity);
+    this.prevs = new Int32Array(capacity);
   }
 
-  push(kind: number, key: RouteKey, body: number): void {
+  push(kind: number, key: RouteKey, body: number, prev = 0): void {
     const i = this.count;
     if (i === this.kinds.length) this.grow();
     this.kinds[i] = kind;
     this.bodies[i] = body;
+    this.prevs[i] = prev;
     if (typeof key === "number") this.keys[i] = key;
     else {
       this.keys[i] = Number.NaN;
@@ -61,8 +66,11 @@ export class RouteOpList {
     keys.set(this.keys);
     const bodies = new Int32Array(n);
     bodies.set(this.bodies);
+    const prevs = new Int32Array(n);
+    prevs.set(this.prevs);
     this.kinds = kinds;
     this.keys = keys;
     this.bodies = bodies;
+    this.prevs = prevs;
   }
 }

@@ -3,12 +3,14 @@
  * the interned body the kernel has there (route-body.ts; 0 = none), the BGP next-hop set the
  * speaker wants there (nexthop-sets.ts; 0 = none) and a few flags (queued for a diff, claimed
  * since start, seen in a check dump). Numeric keys — IPv4 routes of the main table with TOS 0
- * and metric 0, i.e. every IPv4 BGP route — live in an `IntKeyTable`: about 17 bytes per slot,
- * no object per route. Other identities (IPv6, other tables or metrics) use string keys in Maps.
+ * and metric 0, i.e. every IPv4 BGP route — live in an `IntKeyTable` row of four int32 words
+ * (key, key, kernel body, BGP set | flags << 24): 16 bytes per slot, no object per route, one
+ * cache line per lookup. Other identities (IPv6, other tables or metrics) use string keys in Maps.
  *
- * Identities to diff are queued once (the DIRTY flag deduplicates) in arrival order. Routes of
- * protocols other than bird are also indexed on their own (`nonBird`): they are the inputs of
- * next-hop resolution, a handful among a million BGP routes.
+ * Identities to diff are queued once (the DIRTY flag deduplicates) in arrival order. The diff
+ * reads and updates an identity through `open` + the `at*` accessors, which find its row once.
+ * Routes of protocols other than bird are also indexed on their own (`nonBird`): they are the
+ * inputs of next-hop resolution, a handful among a million BGP routes.
  */
 import { IntKeyTable } from "../common/collections/int-key-table.js";
 import type { RouteKey } from "./model.js";
@@ -16,17 +18,22 @@ import { RTPROT_BIRD } from "./netlink/constants.js";
 import type { RouteBodies } from "./route-body.js";
 
 const KERNEL = 0;
+/** Column holding the BGP next-hop set id (low 24 bits) and the flags (high 8 bits). */
 const BGP = 1;
-const FLAGS = 0;
+const NH_MASK = 0xffffff;
+const FLAG_SHIFT = 24;
 
 export const F_DIRTY = 1;
 export const F_CLAIMED = 2;
 const F_SEEN = 4;
 
+/** Next-hop set ids must fit the 24 bits of the packed column. */
+export const MAX_NEXTHOP_SET_ID = NH_MASK;
+
 const SMALL_QUEUE = 1024;
 
 export class RouteTable {
-  private readonly num = new IntKeyTable({ int32Columns: 2, uint8Columns: 1 });
+  private readonly num = new IntKeyTable({ columns: 2 });
   private readonly kernelStr = new Map<string, number>();
   private readonly bgpStr = new Map<string, number>();
   private readonly flagsStr = new Map<string, number>();
@@ -39,6 +46,9 @@ export class RouteTable {
   private bgpCount = 0;
   /** Kernel routes whose protocol is not bird, with their body (next-hop resolution inputs). */
   readonly nonBird = new Map<RouteKey, number>();
+  // The identity `open` positioned on: a slot (numeric key, −1 when absent) or a string key.
+  private atKey: RouteKey = 0;
+  private atSlot = -1;
 
   constructor(private readonly bodies: RouteBodies) {}
 
@@ -57,85 +67,23 @@ export class RouteTable {
     return this.queueTail - this.queueHead + (this.queueStr.length - this.queueStrHead);
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Columns
-
-  /** Body id of the kernel route at `key`, 0 when none. */
-  kernel(key: RouteKey): number {
-    if (typeof key === "number") {
-      const s = this.num.find(key);
-      return s < 0 ? 0 : this.num.i32[KERNEL][s];
-    }
-    return this.kernelStr.get(key) ?? 0;
+  private flagsAt(slot: number): number {
+    return this.num.get(slot, BGP) >>> FLAG_SHIFT;
   }
 
-  /** Records the kernel route at `key` (body 0: none); takes its own reference on the body. */
-  setKernel(key: RouteKey, body: number): void {
-    let prev: number;
-    if (typeof key === "number") {
-      let s = this.num.find(key);
-      if (s < 0) {
-        if (body === 0) return;
-        s = this.num.insert(key);
-      }
-      const col = this.num.i32[KERNEL];
-      prev = col[s];
-      if (prev === body) return;
-      col[s] = body;
-      if (body === 0) this.dropIfEmpty(s);
-    } else {
-      prev = this.kernelStr.get(key) ?? 0;
-      if (prev === body) return;
-      if (body === 0) this.kernelStr.delete(key);
-      else this.kernelStr.set(key, body);
-    }
-    const bodies = this.bodies;
-    if (prev === 0) this.kernelCount++;
-    if (body === 0) this.kernelCount--;
-    if (body !== 0) bodies.acquire(body);
-    const prevForeign = prev !== 0 && bodies.protocol(prev) !== RTPROT_BIRD;
-    const nowForeign = body !== 0 && bodies.protocol(body) !== RTPROT_BIRD;
-    if (nowForeign) this.nonBird.set(key, body);
-    else if (prevForeign) this.nonBird.delete(key);
-    bodies.release(prev);
+  private nhAt(slot: number): number {
+    return this.num.get(slot, BGP) & NH_MASK;
   }
 
-  /** Next-hop set id of the BGP route at `key`, 0 when none. */
-  bgp(key: RouteKey): number {
-    if (typeof key === "number") {
-      const s = this.num.find(key);
-      return s < 0 ? 0 : this.num.i32[BGP][s];
-    }
-    return this.bgpStr.get(key) ?? 0;
+  private setFlagsAt(slot: number, flags: number): void {
+    this.num.set(slot, BGP, (this.num.get(slot, BGP) & NH_MASK) | (flags << FLAG_SHIFT));
   }
 
-  /** Sets the BGP route at `key` (0: none) and returns the previous set id (references are the
-   *  caller's business). */
-  setBgp(key: RouteKey, nh: number): number {
-    let prev: number;
-    if (typeof key === "number") {
-      let s = this.num.find(key);
-      if (s < 0) {
-        if (nh === 0) return 0;
-        s = this.num.insert(key);
-      }
-      const col = this.num.i32[BGP];
-      prev = col[s];
-      col[s] = nh;
-      if (nh === 0) this.dropIfEmpty(s);
-    } else {
-      prev = this.bgpStr.get(key) ?? 0;
-      if (nh === 0) this.bgpStr.delete(key);
-      else this.bgpStr.set(key, nh);
-    }
-    if (prev === 0 && nh !== 0) this.bgpCount++;
-    else if (prev !== 0 && nh === 0) this.bgpCount--;
-    return prev;
-  }
-
-  private dropIfEmpty(s: number): void {
+  private dropIfEmpty(slot: number): boolean {
     const t = this.num;
-    if (t.i32[KERNEL][s] === 0 && t.i32[BGP][s] === 0 && t.u8[FLAGS][s] === 0) t.removeAt(s);
+    if (t.get(slot, KERNEL) !== 0 || t.get(slot, BGP) !== 0) return false;
+    t.removeAt(slot);
+    return true;
   }
 
   private strFlags(key: string): number {
@@ -147,16 +95,141 @@ export class RouteTable {
     else this.flagsStr.set(key, flags);
   }
 
+  /** Bookkeeping for a kernel entry changing from `prev` to `body` at `key`. */
+  private kernelChanged(key: RouteKey, prev: number, body: number): void {
+    const bodies = this.bodies;
+    if (prev === 0) this.kernelCount++;
+    if (body === 0) this.kernelCount--;
+    if (body !== 0) bodies.acquire(body);
+    const prevForeign = prev !== 0 && bodies.protocol(prev) !== RTPROT_BIRD;
+    const nowForeign = body !== 0 && bodies.protocol(body) !== RTPROT_BIRD;
+    if (nowForeign) this.nonBird.set(key, body);
+    else if (prevForeign) this.nonBird.delete(key);
+    bodies.release(prev);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // By key
+
+  /** Body id of the kernel route at `key`, 0 when none. */
+  kernel(key: RouteKey): number {
+    if (typeof key === "number") {
+      const s = this.num.find(key);
+      return s < 0 ? 0 : this.num.get(s, KERNEL);
+    }
+    return this.kernelStr.get(key) ?? 0;
+  }
+
+  /** Records the kernel route at `key` (body 0: none); takes its own reference on the body. */
+  setKernel(key: RouteKey, body: number): void {
+    this.open(key);
+    this.atSetKernel(body);
+  }
+
+  /** Next-hop set id of the BGP route at `key`, 0 when none. */
+  bgp(key: RouteKey): number {
+    if (typeof key === "number") {
+      const s = this.num.find(key);
+      return s < 0 ? 0 : this.nhAt(s);
+    }
+    return this.bgpStr.get(key) ?? 0;
+  }
+
+  /**
+   * Sets the BGP route at `key` (0: none) and queues the identity when it changed. Returns the
+   * previous set id (references are the caller's business).
+   */
+  setBgp(key: RouteKey, nh: number): number {
+    if (nh > NH_MASK) throw new RangeError(`next-hop set id ${nh} does not fit the route table`);
+    let prev: number;
+    if (typeof key === "number") {
+      const t = this.num;
+      const s = nh === 0 ? t.find(key) : t.insert(key);
+      if (s < 0) return 0;
+      const word = t.get(s, BGP);
+      prev = word & NH_MASK;
+      if (prev === nh) return prev;
+      let flags = word >>> FLAG_SHIFT;
+      if ((flags & F_DIRTY) === 0) {
+        flags |= F_DIRTY;
+        this.push(key);
+      }
+      t.set(s, BGP, nh | (flags << FLAG_SHIFT));
+    } else {
+      prev = this.bgpStr.get(key) ?? 0;
+      if (prev === nh) return prev;
+      if (nh === 0) this.bgpStr.delete(key);
+      else this.bgpStr.set(key, nh);
+      this.markDirty(key);
+    }
+    if (prev === 0) this.bgpCount++;
+    else if (nh === 0) this.bgpCount--;
+    return prev;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Positioned access (one lookup per identity on hot paths)
+
+  /** Positions the `at*` accessors on `key`. */
+  open(key: RouteKey): void {
+    this.atKey = key;
+    this.atSlot = typeof key === "number" ? this.num.find(key) : -1;
+  }
+
+  atKernel(): number {
+    const key = this.atKey;
+    if (typeof key === "number") return this.atSlot < 0 ? 0 : this.num.get(this.atSlot, KERNEL);
+    return this.kernelStr.get(key) ?? 0;
+  }
+
+  atBgp(): number {
+    const key = this.atKey;
+    if (typeof key === "number") return this.atSlot < 0 ? 0 : this.nhAt(this.atSlot);
+    return this.bgpStr.get(key) ?? 0;
+  }
+
+  /** Sets the kernel body of the open identity (takes its own reference). */
+  atSetKernel(body: number): void {
+    const key = this.atKey;
+    let prev: number;
+    if (typeof key === "number") {
+      if (this.atSlot < 0) {
+        if (body === 0) return;
+        this.atSlot = this.num.insert(key);
+      }
+      prev = this.num.get(this.atSlot, KERNEL);
+      if (prev === body) return;
+      this.num.set(this.atSlot, KERNEL, body);
+      if (body === 0 && this.dropIfEmpty(this.atSlot)) this.atSlot = -1;
+    } else {
+      prev = this.kernelStr.get(key) ?? 0;
+      if (prev === body) return;
+      if (body === 0) this.kernelStr.delete(key);
+      else this.kernelStr.set(key, body);
+    }
+    this.kernelChanged(key, prev, body);
+  }
+
+  /** Clears the open identity's DIRTY flag (it is being diffed now). */
+  atClearDirty(): void {
+    const s = this.atSlot;
+    if (s < 0 || typeof this.atKey !== "number") return;
+    const flags = this.flagsAt(s);
+    if ((flags & F_DIRTY) === 0) return;
+    this.setFlagsAt(s, flags & ~F_DIRTY);
+    if (this.dropIfEmpty(s)) this.atSlot = -1;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Diff queue
 
-  /** Queues `key` for a diff (once until it is taken). */
+  /** Queues `key` for a diff (once until it is diffed). */
   markDirty(key: RouteKey): void {
     if (typeof key === "number") {
       const s = this.num.insert(key);
-      const flags = this.num.u8[FLAGS];
-      if (flags[s] & F_DIRTY) return;
-      flags[s] |= F_DIRTY;
+      const flags = this.flagsAt(s);
+      if (flags & F_DIRTY) return;
+      this.setFlagsAt(s, flags | F_DIRTY);
       this.push(key);
     } else {
       const f = this.strFlags(key);
@@ -168,9 +241,9 @@ export class RouteTable {
 
   /** Marks an identity already in the table (no insert, so safe while walking slots). */
   private markSlotDirty(s: number): void {
-    const flags = this.num.u8[FLAGS];
-    if (flags[s] & F_DIRTY) return;
-    flags[s] |= F_DIRTY;
+    const flags = this.flagsAt(s);
+    if (flags & F_DIRTY) return;
+    this.setFlagsAt(s, flags | F_DIRTY);
     this.push(this.num.keyAt(s));
   }
 
@@ -190,18 +263,15 @@ export class RouteTable {
     this.queue[this.queueTail++] = key;
   }
 
-  /** Takes up to `max` queued identities into `out` (cleared first); returns how many. */
+  /**
+   * Takes up to `max` queued identities into `out` (cleared first); returns how many. Numeric
+   * identities keep their DIRTY flag until the diff opens them (`atClearDirty`), so they are not
+   * queued twice meanwhile.
+   */
   takeDirty(out: RouteKey[], max: number): number {
     out.length = 0;
-    const flags = this.num.u8[FLAGS];
     while (out.length < max && this.queueHead < this.queueTail) {
-      const key = this.queue[this.queueHead++];
-      const s = this.num.find(key);
-      if (s >= 0) {
-        flags[s] &= ~F_DIRTY;
-        this.dropIfEmpty(s);
-      }
-      out.push(key);
+      out.push(this.queue[this.queueHead++]);
     }
     if (this.queueHead === this.queueTail) {
       this.queueHead = 0;
@@ -225,20 +295,20 @@ export class RouteTable {
     const t = this.num;
     for (let s = 0; s < t.capacity; s++) {
       if (!t.has(s)) continue;
-      const k = t.i32[KERNEL][s];
-      if (t.i32[BGP][s] !== 0 || (k !== 0 && include(k))) this.markSlotDirty(s);
+      const k = t.get(s, KERNEL);
+      if (this.nhAt(s) !== 0 || (k !== 0 && include(k))) this.markSlotDirty(s);
     }
     for (const key of this.bgpStr.keys()) this.markDirty(key);
     for (const [key, body] of this.kernelStr) if (include(body)) this.markDirty(key);
   }
 
-  /** Queues every identity whose BGP next-hop set `select` accepts. */
+  /** Queues every identity whose BGP next-hop set `select` accepts; returns how many. */
   markBgpDirty(select: (nh: number) => boolean): number {
     let n = 0;
     const t = this.num;
     for (let s = 0; s < t.capacity; s++) {
       if (!t.has(s)) continue;
-      const nh = t.i32[BGP][s];
+      const nh = this.nhAt(s);
       if (nh !== 0 && select(nh)) {
         this.markSlotDirty(s);
         n++;
@@ -259,10 +329,11 @@ export class RouteTable {
     const t = this.num;
     for (let s = 0; s < t.capacity; s++) {
       if (!t.has(s)) continue;
-      const k = t.i32[KERNEL][s];
+      const k = t.get(s, KERNEL);
       if (k === 0 || !select(k)) continue;
       this.markSlotDirty(s);
-      this.setKernel(t.keyAt(s), 0);
+      t.set(s, KERNEL, 0);
+      this.kernelChanged(t.keyAt(s), k, 0);
       n++;
     }
     for (const [key, body] of [...this.kernelStr]) {
@@ -277,19 +348,21 @@ export class RouteTable {
   // ---------------------------------------------------------------------------------------------
   // Claims (graceful restart: identities wanted since start)
 
-  claim(key: RouteKey): void {
+  /** Marks the open identity as claimed; returns whether it is. */
+  atClaim(claim: boolean): boolean {
+    const key = this.atKey;
     if (typeof key === "number") {
-      const s = this.num.insert(key);
-      this.num.u8[FLAGS][s] |= F_CLAIMED;
-    } else this.setStrFlags(key, this.strFlags(key) | F_CLAIMED);
-  }
-
-  claimed(key: RouteKey): boolean {
-    if (typeof key === "number") {
-      const s = this.num.find(key);
-      return s >= 0 && (this.num.u8[FLAGS][s] & F_CLAIMED) !== 0;
+      if (this.atSlot < 0) {
+        if (!claim) return false;
+        this.atSlot = this.num.insert(key);
+      }
+      const flags = this.flagsAt(this.atSlot);
+      if (claim && (flags & F_CLAIMED) === 0) this.setFlagsAt(this.atSlot, flags | F_CLAIMED);
+      return claim || (flags & F_CLAIMED) !== 0;
     }
-    return (this.strFlags(key) & F_CLAIMED) !== 0;
+    const f = this.strFlags(key);
+    if (claim) this.setStrFlags(key, f | F_CLAIMED);
+    return claim || (f & F_CLAIMED) !== 0;
   }
 
   clearClaims(): void {
@@ -299,8 +372,10 @@ export class RouteTable {
   private clearFlag(flag: number): void {
     const t = this.num;
     for (let s = 0; s < t.capacity; s++) {
-      if (!t.has(s) || (t.u8[FLAGS][s] & flag) === 0) continue;
-      t.u8[FLAGS][s] &= ~flag;
+      if (!t.has(s)) continue;
+      const flags = this.flagsAt(s);
+      if ((flags & flag) === 0) continue;
+      this.setFlagsAt(s, flags & ~flag);
       this.dropIfEmpty(s);
     }
     for (const [key, f] of [...this.flagsStr]) if (f & flag) this.setStrFlags(key, f & ~flag);
@@ -313,7 +388,7 @@ export class RouteTable {
   seen(key: RouteKey, strSeen: Set<string>): void {
     if (typeof key === "number") {
       const s = this.num.find(key);
-      if (s >= 0) this.num.u8[FLAGS][s] |= F_SEEN;
+      if (s >= 0) this.setFlagsAt(s, this.flagsAt(s) | F_SEEN);
     } else strSeen.add(key);
   }
 
@@ -323,7 +398,7 @@ export class RouteTable {
     const t = this.num;
     for (let s = 0; s < t.capacity; s++) {
       if (!t.has(s)) continue;
-      if (t.i32[KERNEL][s] !== 0 && (t.u8[FLAGS][s] & F_SEEN) === 0) out.push(t.keyAt(s));
+      if (t.get(s, KERNEL) !== 0 && (this.flagsAt(s) & F_SEEN) === 0) out.push(t.keyAt(s));
     }
     this.clearFlag(F_SEEN);
     for (const key of this.kernelStr.keys()) if (!strSeen.has(key)) out.push(key);
@@ -337,7 +412,7 @@ export class RouteTable {
     const t = this.num;
     for (let s = 0; s < t.capacity; s++) {
       if (!t.has(s)) continue;
-      const k = t.i32[KERNEL][s];
+      const k = t.get(s, KERNEL);
       if (k !== 0) fn(t.keyAt(s), k);
     }
     for (const [key, body] of this.kernelStr) fn(key, body);
@@ -347,7 +422,7 @@ export class RouteTable {
     const t = this.num;
     for (let s = 0; s < t.capacity; s++) {
       if (!t.has(s)) continue;
-      const nh = t.i32[BGP][s];
+      const nh = this.nhAt(s);
       if (nh !== 0) fn(t.keyAt(s), nh);
     }
     for (const [key, nh] of this.bgpStr) fn(key, nh);

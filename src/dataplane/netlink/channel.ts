@@ -11,6 +11,7 @@ import { WrenError } from "../../common/errors.js";
 import {
   type FromWorker,
   type IoWorkerOptions,
+  type ScanPart,
   SHARED_CLOSED_EVENTS,
   SHARED_CLOSED_REQUESTS,
   SHARED_SLOTS,
@@ -49,7 +50,9 @@ export class NetlinkChannel {
       resolve: (r: TransactionResult) => void;
       reject: (e: Error) => void;
       /** Streams a dump's replies as they come (the result then has none). */
-      onPart?: (chunks: readonly Uint8Array[]) => void;
+      onPart?: (chunks: readonly Uint8Array[], done: () => void) => void;
+      /** Takes a route scan's parts as they come. */
+      onScan?: (part: ScanPart) => void;
       parts: Uint8Array[];
     }
   >();
@@ -137,37 +140,65 @@ export class NetlinkChannel {
   }
 
   /**
-   * Sends one batch: the first `length` bytes of `buffer`, which is transferred to the I/O thread
-   * (not copied; do not use it afterwards). Resolves when the fence `lastSeq` is answered (ops)
-   * or the dump is complete; with `onPart`, a dump's replies are handed over part by part as
-   * they arrive instead of all at the end.
+   * A buffer of at least `bytes` for encoding requests into: one handed back by the I/O thread
+   * when there is one (no allocation in steady state), else a new one.
+   */
+  requestBuffer(bytes: number): ArrayBuffer {
+    for (let i = this.buffers.length - 1; i >= 0; i--) {
+      if (this.buffers[i].byteLength >= bytes) return this.buffers.splice(i, 1)[0];
+    }
+    return new ArrayBuffer(bytes);
+  }
+
+  private readonly buffers: ArrayBuffer[] = [];
+
+  /**
+   * Sends one transaction: `buffer` (transferred to the I/O thread, not copied; do not use it
+   * afterwards) holds one or more segments, each one sendmsg ended by a fence message, given as
+   * flat triples (end offset, fence sequence number, route ops). Resolves when the last fence is
+   * answered (ops) or the dump is complete; with `onPart`, a dump's replies are handed over part
+   * by part as they arrive instead of all at the end (call `done` when finished with a part).
    */
   transact(
     buffer: ArrayBuffer,
-    length: number,
-    lastSeq: number,
+    segments: number[],
     opts: {
       dump: boolean;
-      routeOps: number;
-      onPart?: (chunks: readonly Uint8Array[]) => void;
+      onPart?: (chunks: readonly Uint8Array[], done: () => void) => void;
+      /** A route dump condensed by the I/O thread (scan-builder.ts), part by part. */
+      onScan?: (part: ScanPart) => void;
     },
   ): Promise<TransactionResult> {
     const worker = this.requests;
     if (worker === null) return Promise.reject(new NetlinkChannelError("netlink channel closed"));
     const id = this.txId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onPart: opts.onPart, parts: [] });
+      this.pending.set(id, {
+        resolve,
+        reject,
+        onPart: opts.onPart,
+        onScan: opts.onScan,
+        parts: [],
+      });
       const msg: ToWorker = {
         t: "tx",
         id,
         buf: buffer,
-        length,
-        lastSeq,
+        segments,
         dump: opts.dump,
-        routeOps: opts.routeOps,
+        scan: opts.onScan !== undefined,
       };
       worker.postMessage(msg, [buffer]);
     });
+  }
+
+  /** Hands large reply buffers back to the requests thread for reuse. */
+  private recycle(chunks: readonly Uint8Array[]): void {
+    const worker = this.requests;
+    const bufs = chunks.map((c) => c.buffer as ArrayBuffer).filter((b) => b.byteLength >= 65536);
+    if (worker !== null && bufs.length > 0) {
+      worker.postMessage({ t: "recycle", bufs } satisfies ToWorker, bufs);
+    }
   }
 
   /** Closes both sockets and lets the threads end. */
@@ -207,14 +238,21 @@ export class NetlinkChannel {
         this.eventHandler?.(m.chunks.map((c) => new Uint8Array(c)));
         break;
       case "rx": {
+        if (m.ret !== undefined && this.buffers.length < 8) this.buffers.push(m.ret);
         const p = this.pending.get(m.id);
         if (!p) return;
-        const chunks = m.chunks.map((c) => new Uint8Array(c));
+        const chunks = m.chunks.map((c, i) => new Uint8Array(c, 0, m.lengths[i]));
         if (m.error) {
           this.pending.delete(m.id);
           p.reject(new NetlinkChannelError(m.error));
+        } else if (p.onScan) {
+          if (m.scan) p.onScan(m.scan);
+          if (!m.partial) {
+            this.pending.delete(m.id);
+            p.resolve({ replies: chunks });
+          }
         } else if (p.onPart) {
-          p.onPart(chunks);
+          p.onPart(chunks, () => this.recycle(chunks));
           if (!m.partial) {
             this.pending.delete(m.id);
             p.resolve({ replies: [] });

@@ -21,25 +21,64 @@ export interface IoWorkerOptions {
   readonly shared: Int32Array;
 }
 
+/**
+ * Part of a route dump as the requests thread condenses it (`scan` transactions): per route its
+ * identity (numeric key, or string key in `strKeys`), table, protocol | type << 8 and body (an id
+ * local to this dump, whose signature comes in `sigs` the first time it is seen) — about 20
+ * bytes a route instead of the ~70 of its message.
+ */
+export interface ScanPart {
+  readonly count: number;
+  /** Float64 keys; NaN where the key is a string (then in `strKeys` at the same index). */
+  readonly keys: ArrayBuffer;
+  readonly strKeys: (string | null)[] | null;
+  /** Uint32 tables. */
+  readonly tables: ArrayBuffer;
+  /** Uint32: protocol | type << 8. */
+  readonly info: ArrayBuffer;
+  /** Int32 body ids, local to the dump. */
+  readonly bodies: ArrayBuffer;
+  /** Signatures (route-body.ts) of body ids first seen in this part. */
+  readonly sigs: { readonly id: number; readonly bytes: ArrayBuffer }[];
+}
+
 export type ToWorker =
   | {
       t: "tx";
       id: number;
+      /** The encoded messages; handed back in the answer (`ret`) for reuse. */
       buf: ArrayBuffer;
-      /** Bytes of `buf` to send. */
-      length: number;
-      lastSeq: number;
+      /**
+       * One sendmsg each, in order, as flat triples: end offset in `buf`, sequence number of the
+       * segment's last message (its fence), number of route ops in it.
+       */
+      segments: number[];
       dump: boolean;
-      routeOps: number;
+      /** A route dump answered as `ScanPart`s instead of raw messages. */
+      scan?: boolean;
     }
+  /** Requests thread: reply buffers (dump parts) the main thread is done with, for reuse. */
+  | { t: "recycle"; bufs: ArrayBuffer[] }
   | { t: "close" }
   /** Events thread: join (on) or leave (off) the IPv4/IPv6 route groups. */
   | { t: "routes"; on: boolean };
 
 export type FromWorker =
   | { t: "ready"; rcvbuf: number }
-  /** Replies of a transaction; `partial` ones (long dumps, in ~1 MiB parts) precede the last. */
-  | { t: "rx"; id: number; chunks: ArrayBuffer[]; error?: string; partial?: boolean }
+  /**
+   * Replies of a transaction (`lengths[i]` bytes of `chunks[i]` are used); `partial` ones (long
+   * dumps, in ~1 MiB parts) precede the last, which hands the request buffer back (`ret`).
+   */
+  | {
+      t: "rx";
+      id: number;
+      chunks: ArrayBuffer[];
+      lengths: number[];
+      ret?: ArrayBuffer;
+      error?: string;
+      partial?: boolean;
+      scan?: ScanPart;
+    }
   | { t: "ev"; chunks: ArrayBuffer[] }
   | { t: "error"; message: string }
   | { t: "routes-ack"; on: boolean };

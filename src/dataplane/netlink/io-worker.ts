@@ -19,9 +19,13 @@
  * main thread closes them (and waits on the `closed` flag) before any exit, `process.exit()`
  * included.
  *
- * Protocol (main → requests): {t:"tx", id, buf, lastSeq, dump, routeOps}; (main → both)
- * {t:"close"}. (requests → main): {t:"ready"}, {t:"rx", id, chunks, error?}; (events → main):
- * {t:"ready"}, {t:"ev", chunks}, {t:"error"}. Buffers travel as transferred ArrayBuffers.
+ * Protocol (io-protocol.ts; main → requests): {t:"tx", id, buf, segments, dump} — several
+ * sendmsgs per message — and {t:"recycle", bufs}; (main → both) {t:"close"}. (requests → main):
+ * {t:"ready"}, {t:"rx", id, chunks, lengths, ret?, error?, partial?}; (events → main):
+ * {t:"ready"}, {t:"ev", chunks}, {t:"error"}. Buffers travel as transferred ArrayBuffers, and
+ * the large ones travel back for reuse (request buffers with the answer, dump parts by
+ * "recycle"), so a bulk change or a dump of a million routes allocates a few buffers, not
+ * thousands.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { RawNetlinkSocket } from "netlink";
@@ -29,6 +33,7 @@ import { NETLINK_ROUTE, NLMSG_DONE, NLMSG_ERROR, RTM_DELROUTE, RTM_NEWROUTE } fr
 import {
   type FromWorker,
   type IoWorkerOptions,
+  type ScanPart,
   SHARED_CLOSED_EVENTS,
   SHARED_CLOSED_REQUESTS,
   SHARED_ECHOES_SEEN,
@@ -37,33 +42,66 @@ import {
   type ToWorker,
 } from "./io-protocol.js";
 import { readI32, readU16, readU32 } from "./reader.js";
+import { RouteScanBuilder, SCAN_PART_ROUTES } from "./scan-builder.js";
+
+/** One sendmsg of a transaction: `buf` up to its fence message `lastSeq`. */
+interface Segment {
+  buf: Buffer;
+  lastSeq: number;
+  routeOps: number;
+}
 
 interface Tx {
   id: number;
-  buf: Buffer;
-  lastSeq: number;
+  /** The request buffer, handed back with the answer. */
+  ab: ArrayBuffer;
+  segments: Segment[];
+  /** Index of the segment in flight (or next to send). */
+  at: number;
   dump: boolean;
-  routeOps: number;
+  /** Route ops of the segment in flight the kernel refused. */
   routeErrors: number;
   replies: Uint8Array[];
   /** Bytes in `replies` (dumps are forwarded in parts of about DUMP_PART_BYTES). */
   bytes: number;
+  /** For a route scan: the condensed routes (see scan-builder.ts). */
+  scan: RouteScanBuilder | null;
 }
 
 /** A dump's replies are forwarded whenever this much has come, so no dump is held whole. */
 const DUMP_PART_BYTES = 1 << 20;
+/** Reply buffers at least this large are reused once the main thread hands them back. */
+const POOLED_BYTES = 64 << 10;
+/** Size of a pooled reply buffer (a dump part plus one more receive). */
+const POOLED_CAPACITY = 2 << 20;
 
-/** Copies into a fresh ArrayBuffer that can be transferred (never a pooled or external one). */
-function ownedCopy(parts: readonly Uint8Array[]): ArrayBuffer {
+/**
+ * Copies received messages into one buffer that can be transferred (never a pooled or external
+ * one): a recycled one when they are large, else a fresh one of the exact size.
+ */
+function pack(
+  parts: readonly Uint8Array[],
+  pool: ArrayBuffer[],
+): { buf: ArrayBuffer; len: number } {
   let total = 0;
   for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
+  let buf: ArrayBuffer;
+  if (total >= POOLED_BYTES) {
+    const i = pool.findIndex((b) => b.byteLength >= total);
+    buf = i >= 0 ? pool.splice(i, 1)[0] : new ArrayBuffer(Math.max(total, POOLED_CAPACITY));
+  } else buf = new ArrayBuffer(total);
+  const out = new Uint8Array(buf);
   let off = 0;
   for (const p of parts) {
     out.set(p, off);
     off += p.length;
   }
-  return out.buffer;
+  return { buf, len: total };
+}
+
+/** Copies into a fresh ArrayBuffer that can be transferred (never a pooled or external one). */
+function ownedCopy(parts: readonly Uint8Array[]): ArrayBuffer {
+  return pack(parts, []).buf;
 }
 
 function markClosed(shared: Int32Array, slot: number): void {
@@ -145,6 +183,7 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
     sendBufferSize: options.recvBufferSize,
   });
   const queue: Tx[] = [];
+  const pool: ArrayBuffer[] = [];
   let current: Tx | null = null;
   let closed = false;
   let echoesExpected = 0;
@@ -152,22 +191,58 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
   let lastProgress = performance.now();
   let gateTimer: NodeJS.Timeout | null = null;
 
+  const post = (tx: Tx, extra: { partial?: boolean; error?: string; ret?: ArrayBuffer }) => {
+    const packed = tx.replies.length > 0 ? [pack(tx.replies, pool)] : [];
+    tx.replies = [];
+    tx.bytes = 0;
+    const chunks = packed.map((p) => p.buf);
+    const transfer = extra.ret ? [...chunks, extra.ret] : chunks;
+    let scan: ScanPart | undefined;
+    if (tx.scan !== null) {
+      const taken = tx.scan.take();
+      scan = taken.part;
+      transfer.push(...taken.transfer);
+    }
+    port.postMessage(
+      {
+        t: "rx",
+        id: tx.id,
+        chunks,
+        lengths: packed.map((p) => p.len),
+        ...extra,
+        ...(scan ? { scan } : {}),
+      } satisfies FromWorker,
+      transfer,
+    );
+  };
+
   const finish = (tx: Tx, error?: string) => {
     current = null;
-    if (!tx.dump && Atomics.load(shared, SHARED_PACING) === 1) {
-      echoesExpected += Math.max(0, tx.routeOps - tx.routeErrors);
-    }
-    const chunks = tx.replies.length > 0 ? [ownedCopy(tx.replies)] : [];
-    const out: FromWorker = error
-      ? { t: "rx", id: tx.id, chunks, error }
-      : { t: "rx", id: tx.id, chunks };
-    port.postMessage(out, chunks);
+    const queued = queue.indexOf(tx);
+    if (queued >= 0) queue.splice(queued, 1);
+    post(tx, error ? { error, ret: tx.ab } : { ret: tx.ab });
     pump();
+  };
+
+  /** The segment in flight got its fence: on to the next one, or the transaction is done. */
+  const segmentDone = (tx: Tx) => {
+    const seg = tx.segments[tx.at];
+    if (!tx.dump && Atomics.load(shared, SHARED_PACING) === 1) {
+      echoesExpected += Math.max(0, seg.routeOps - tx.routeErrors);
+    }
+    tx.routeErrors = 0;
+    tx.at++;
+    if (tx.at === tx.segments.length) finish(tx);
+    else {
+      current = null;
+      pump();
+    }
   };
 
   req.on("message", (msg: Buffer) => {
     const tx = current;
     if (tx === null) return;
+    const lastSeq = tx.segments[tx.at].lastSeq;
     let off = 0;
     let done = false;
     let keepFrom = -1;
@@ -178,17 +253,21 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
       const seq = readU32(msg, off + 8);
       if (type === NLMSG_ERROR) {
         const errno = off + 20 <= msg.length ? -readI32(msg, off + 16) : 0;
-        if (errno !== 0 || seq === tx.lastSeq) {
+        if (errno !== 0 || seq === lastSeq) {
           tx.replies.push(msg.subarray(off, off + len));
           if (errno !== 0 && !tx.dump && off + 26 <= msg.length) {
             const reqType = readU16(msg, off + 24);
             if (reqType === RTM_NEWROUTE || reqType === RTM_DELROUTE) tx.routeErrors++;
           }
         }
-        if (seq === tx.lastSeq) done = true;
+        if (seq === lastSeq) done = true;
+      } else if (tx.scan !== null) {
+        if (type === NLMSG_DONE) {
+          if (seq === lastSeq) done = true;
+        } else tx.scan.add(msg, type, off + 16, off + len);
       } else if (tx.dump) {
         if (keepFrom < 0) keepFrom = off;
-        if (type === NLMSG_DONE && seq === tx.lastSeq) done = true;
+        if (type === NLMSG_DONE && seq === lastSeq) done = true;
       }
       off += (len + 3) & ~3;
     }
@@ -196,13 +275,9 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
       tx.replies.push(msg.subarray(keepFrom, off));
       tx.bytes += off - keepFrom;
     }
-    if (done) finish(tx);
-    else if (tx.dump && tx.bytes >= DUMP_PART_BYTES) {
-      const chunks = [ownedCopy(tx.replies)];
-      tx.replies = [];
-      tx.bytes = 0;
-      port.postMessage({ t: "rx", id: tx.id, chunks, partial: true } satisfies FromWorker, chunks);
-    }
+    if (done) segmentDone(tx);
+    else if (tx.scan !== null && tx.scan.size >= SCAN_PART_ROUTES) post(tx, { partial: true });
+    else if (tx.dump && tx.bytes >= DUMP_PART_BYTES) post(tx, { partial: true });
   });
   req.on("error", (err: Error) => {
     if (current !== null) finish(current, `request socket: ${err.message}`);
@@ -213,10 +288,11 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
 
   function pump(): void {
     if (current !== null || closed || queue.length === 0) return;
-    const next = queue[0];
+    const tx = queue[0];
+    const seg = tx.segments[tx.at];
     if (Atomics.load(shared, SHARED_PACING) === 0)
       echoesExpected = Atomics.load(shared, SHARED_ECHOES_SEEN);
-    else if (!next.dump) {
+    else if (!tx.dump) {
       const seen = Atomics.load(shared, SHARED_ECHOES_SEEN);
       const now = performance.now();
       if (seen !== lastSeen) {
@@ -224,7 +300,7 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
         lastProgress = now;
       }
       const debt = echoesExpected - seen;
-      if (debt > 0 && debt + next.routeOps > echoWindow()) {
+      if (debt > 0 && debt + seg.routeOps > echoWindow()) {
         // A replace that changed nothing produces no notification, so a debt that stops
         // shrinking is forgiven after a short while.
         if (now - lastProgress > 20) echoesExpected = seen;
@@ -237,15 +313,19 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
         }
       }
     }
-    queue.shift();
-    current = next;
-    req.send(next.buf, {}, (err?: Error) => {
-      if (err && current === next) finish(next, `sendmsg: ${err.message}`);
+    if (tx.at === tx.segments.length - 1) queue.shift();
+    current = tx;
+    req.send(seg.buf, {}, (err?: Error) => {
+      if (err && current === tx) finish(tx, `sendmsg: ${err.message}`);
     });
   }
 
   port.on("message", (m: ToWorker) => {
     if (m.t === "routes") return;
+    if (m.t === "recycle") {
+      for (const b of m.bufs) if (pool.length < 4) pool.push(b);
+      return;
+    }
     if (m.t === "close") {
       closed = true;
       if (gateTimer !== null) clearTimeout(gateTimer);
@@ -254,15 +334,27 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
       markClosed(shared, SHARED_CLOSED_REQUESTS);
       return;
     }
+    const segments: Segment[] = [];
+    let from = 0;
+    for (let i = 0; i < m.segments.length; i += 3) {
+      const end = m.segments[i];
+      segments.push({
+        buf: Buffer.from(m.buf, from, end - from),
+        lastSeq: m.segments[i + 1],
+        routeOps: m.segments[i + 2],
+      });
+      from = end;
+    }
     queue.push({
       id: m.id,
-      buf: Buffer.from(m.buf, 0, m.length),
-      lastSeq: m.lastSeq,
+      ab: m.buf,
+      segments,
+      at: 0,
       dump: m.dump,
-      routeOps: m.routeOps,
       routeErrors: 0,
       replies: [],
       bytes: 0,
+      scan: m.scan ? new RouteScanBuilder() : null,
     });
     pump();
   });

@@ -1,11 +1,13 @@
 /**
  * `Kernel` over rtnetlink. Changes are pipelined: ops are encoded back to back into batches of
- * at most `batchOps` messages (one sendmsg each) and up to `maxInFlight` batches are handed to
- * the I/O thread at once. Route messages inside a batch carry no NLM_F_ACK: the kernel answers
- * only failures (netlink(7): an error is always reported), and the batch's last message asks for
- * an ACK, which arrives after every earlier answer and so closes the batch. Each failure is
- * matched back to its op by sequence number. Large dumps are decoded in slices so the event loop
- * is never held for long.
+ * at most `batchOps` messages (one sendmsg each), several batches per transaction handed to the
+ * I/O thread in one transferred buffer, up to `maxInFlight` transactions at once. Route messages
+ * inside a batch carry no NLM_F_ACK: the kernel answers only failures (netlink(7): an error is
+ * always reported), and the batch's last message asks for an ACK, which arrives after every
+ * earlier answer and so closes the batch. Each failure is matched back to its op by sequence
+ * number. Route changes of the common shape are copied from per-body templates
+ * (route-templates.ts). Large dumps are walked part by part as they arrive, in slices, so the
+ * event loop is never held for long and no dump is held whole.
  */
 import type { Family } from "../../common/contracts/families.js";
 import type { Kernel, KernelEvent, KernelOp, RouteEvent, RouteScanEntry } from "../kernel.js";
@@ -18,8 +20,9 @@ import {
   type MutableIdentity,
   type RouteKey,
   readKeyIdentity,
+  routeOfKey,
 } from "../model.js";
-import { type RouteBodies, SignatureBuilder } from "../route-body.js";
+import { RouteBodies, SignatureBuilder } from "../route-body.js";
 import { OP_ADD, OP_REPLACE, type RouteOpList } from "../route-ops.js";
 import {
   decodeAddress,
@@ -51,6 +54,7 @@ import {
   RTNLGRP_LINK,
   RTNLGRP_NEIGH,
 } from "./constants.js";
+import type { ScanPart } from "./io-protocol.js";
 import {
   decodeLink,
   encodeDelLink,
@@ -74,16 +78,16 @@ import {
   encodeNewRoute,
   encodeRouteDump,
   peekRouteKey,
-  type RouteIdentity,
-  readRouteIdentity,
-  writeRouteBodySignature,
 } from "./route-codec.js";
+import { opFlags, RouteTemplates } from "./route-templates.js";
 import { NlWriter } from "./writer.js";
 
 export interface NetlinkKernelOptions {
   /** Messages per sendmsg (default 256). */
   readonly batchOps?: number;
-  /** Batches handed to the I/O thread at once (default 4). */
+  /** Messages handed to the I/O thread per transaction, in batches (default 8). */
+  readonly batchesPerTransaction?: number;
+  /** Transactions handed to the I/O thread at once (default 2). */
   readonly maxInFlight?: number;
   /** SO_RCVBUF asked for both sockets (default 4 MiB; the kernel caps it at rmem_max). */
   readonly recvBufferSize?: number;
@@ -95,17 +99,22 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class NetlinkKernel implements Kernel {
   private readonly channel = new NetlinkChannel();
   private readonly batchOps: number;
+  private readonly segmentsPerTx: number;
   private readonly maxInFlight: number;
   private handler: ((events: KernelEvent[]) => void) | null = null;
   private readonly signature = new SignatureBuilder();
   private readonly scratchRoute = new ScratchRoute();
+  private readonly templates = new RouteTemplates();
   /** Sized for a batch of IPv4 routes; grows for larger messages. */
   private readonly writer: NlWriter;
 
   private constructor(options: NetlinkKernelOptions) {
     this.batchOps = Math.max(1, options.batchOps ?? 256);
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 4);
-    this.writer = new NlWriter(this.batchOps * 64);
+    this.segmentsPerTx = Math.max(1, options.batchesPerTransaction ?? 8);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+    this.writer = new NlWriter(this.batchOps * this.segmentsPerTx * 64, (n) =>
+      this.channel.requestBuffer(n),
+    );
   }
 
   /** Opens the netlink sockets of the calling process's network namespace. */
@@ -152,10 +161,7 @@ export class NetlinkKernel implements Kernel {
     const seq = this.channel.allocSeq(1);
     encode(w, seq);
     const { buffer, length } = w.takeTransferable();
-    const { replies } = await this.channel.transact(buffer, length, seq, {
-      dump: true,
-      routeOps: 0,
-    });
+    const { replies } = await this.channel.transact(buffer, [length, seq, 0], { dump: true });
     const out: T[] = [];
     for (const buf of replies) {
       let off = 0;
@@ -190,62 +196,94 @@ export class NetlinkKernel implements Kernel {
     return this.channel.watchRoutes(on);
   }
 
+  /**
+   * Route dumps are condensed by the I/O thread (scan-builder.ts): each part arrives as typed
+   * arrays of identities and local body ids, walked in slices as it comes and then dropped.
+   */
   async scanRoutes(family: Family, visit: (entry: RouteScanEntry) => void): Promise<void> {
     const w = new NlWriter(64);
     const seq = this.channel.allocSeq(1);
     encodeRouteDump(w, family, seq);
-    const id: RouteIdentity = { key: 0, table: 0, protocol: 0, type: 0 };
+    const sigs: (Uint8Array | undefined)[] = [];
+    // Local body id → the caller's interned id, per RouteBodies the caller used.
+    let interned: { bodies: RouteBodies; ids: number[] } | null = null;
     const sig = this.signature;
-    let buf: Uint8Array = new Uint8Array(0);
-    let payload = 0;
-    let end = 0;
-    const entry = {
+    let keys = new Float64Array(0);
+    let strKeys: (string | null)[] | null = null;
+    let tables = new Uint32Array(0);
+    let info = new Uint32Array(0);
+    let bodyIds = new Int32Array(0);
+    let i = 0;
+    const keyAt = (): RouteKey => {
+      const k = keys[i];
+      return Number.isNaN(k) ? strKeys![i]! : k;
+    };
+    const signatureOf = (local: number): SignatureBuilder => {
+      const bytes = sigs[local]!;
+      sig.reset();
+      for (let b = 0; b < bytes.length; b++) sig.u8(bytes[b]);
+      return sig;
+    };
+    const entry: RouteScanEntry = {
       get key() {
-        return id.key;
+        return keyAt();
       },
       get table() {
-        return id.table;
+        return tables[i];
       },
       get protocol() {
-        return id.protocol;
+        return info[i] & 0xff;
       },
-      route: () =>
-        decodeRoute(buf, { type: RTM_NEWROUTE, flags: 0, seq: 0, pid: 0, payload, end })!,
+      route: () => {
+        const scratch = new RouteBodies();
+        const id = scratch.internSignature(signatureOf(bodyIds[i]));
+        return routeOfKey(keyAt(), scratch.get(id));
+      },
       internBody: (bodies: RouteBodies) => {
-        writeRouteBodySignature(buf, payload, end, sig);
-        return bodies.internSignature(sig);
+        if (interned === null || interned.bodies !== bodies) interned = { bodies, ids: [] };
+        const local = bodyIds[i];
+        let id = interned.ids[local];
+        if (id === undefined) {
+          // One reference held by this scan (released at its end), one for the caller.
+          id = bodies.internSignature(signatureOf(local));
+          interned.ids[local] = id;
+        }
+        bodies.acquire(id);
+        return id;
       },
     };
     let n = 0;
-    let done = false;
-    const walk = async (chunk: Uint8Array) => {
-      buf = chunk;
-      let off = 0;
-      while (!done && off + 16 <= buf.length) {
-        const len = readU32(buf, off);
-        if (len < 16 || off + len > buf.length) break;
-        const msgType = readU16(buf, off + 4);
-        if (msgType === RTM_NEWROUTE) {
-          payload = off + 16;
-          end = off + len;
-          if (readRouteIdentity(buf, payload, end, id)) visit(entry);
-        } else if (msgType === NLMSG_DONE) done = true;
-        off += (len + 3) & ~3;
-        if (++n % SLICE === 0) await yieldToLoop();
+    const walk = async (part: ScanPart) => {
+      for (const s of part.sigs) sigs[s.id] = new Uint8Array(s.bytes);
+      keys = new Float64Array(part.keys, 0, part.count);
+      strKeys = part.strKeys;
+      tables = new Uint32Array(part.tables, 0, part.count);
+      info = new Uint32Array(part.info, 0, part.count);
+      bodyIds = new Int32Array(part.bodies, 0, part.count);
+      for (i = 0; i < part.count; i++) {
+        visit(entry);
+        if (++n % SLICE === 0) {
+          const at = i;
+          await yieldToLoop();
+          i = at;
+        }
       }
     };
-    // The dump arrives in parts (a million routes are ~100 MB of messages): each part is walked
-    // as it comes and then dropped.
     let chain = Promise.resolve();
     const { buffer, length } = w.takeTransferable();
-    await this.channel.transact(buffer, length, seq, {
-      dump: true,
-      routeOps: 0,
-      onPart: (chunks) => {
-        for (const c of chunks) chain = chain.then(() => walk(c));
-      },
-    });
-    await chain;
+    try {
+      await this.channel.transact(buffer, [length, seq, 0], {
+        dump: true,
+        onScan: (part) => {
+          chain = chain.then(() => walk(part));
+        },
+      });
+      await chain;
+    } finally {
+      // The interned ids this scan held for reuse go back.
+      const held = interned as { bodies: RouteBodies; ids: number[] } | null;
+      if (held !== null) for (const id of held.ids) if (id !== undefined) held.bodies.release(id);
+    }
   }
 
   dumpRoutes(family: Family): Promise<KernelRoute[]> {
@@ -278,27 +316,26 @@ export class NetlinkKernel implements Kernel {
   async applyRoutes(ops: RouteOpList, bodies: RouteBodies): Promise<Int32Array> {
     const results = new Int32Array(ops.count);
     const r = this.scratchRoute;
+    const templates = this.templates;
     await this.send(
       ops.count,
       (w, i, seq, last) => {
-        readKeyIdentity(ops.key(i), r);
-        const b = bodies.get(ops.bodies[i]);
+        const key = ops.key(i);
+        const id = ops.bodies[i];
+        const b = bodies.get(id);
+        const kind = ops.kinds[i];
+        if (typeof key === "number" && RouteTemplates.applies(key)) {
+          templates.encode(w, kind, key, id, b, seq, last);
+          return true;
+        }
+        readKeyIdentity(key, r);
         r.protocol = b.protocol;
         r.scope = b.scope;
         r.type = b.type;
         r.nexthops = b.nexthops;
         r.prefsrc = b.prefsrc;
-        const ack = last ? NLM_F_ACK : 0;
-        switch (ops.kinds[i]) {
-          case OP_ADD:
-            encodeNewRoute(w, r, NLM_F_REQUEST | ack | NLM_F_CREATE | NLM_F_EXCL, seq);
-            break;
-          case OP_REPLACE:
-            encodeNewRoute(w, r, NLM_F_REQUEST | ack | NLM_F_CREATE | NLM_F_REPLACE, seq);
-            break;
-          default:
-            encodeDelRoute(w, r, NLM_F_REQUEST | ack, seq);
-        }
+        if (kind === OP_ADD || kind === OP_REPLACE) encodeNewRoute(w, r, opFlags(kind, last), seq);
+        else encodeDelRoute(w, r, opFlags(kind, last), seq);
         return true;
       },
       (i, errno) => {
@@ -309,9 +346,11 @@ export class NetlinkKernel implements Kernel {
   }
 
   /**
-   * Encodes `count` ops into batches of `batchOps` messages, each written straight into a buffer
-   * that is transferred to the I/O thread, with up to `maxInFlight` batches outstanding. Each
-   * failure the kernel reports is matched back to its op by sequence number.
+   * Encodes `count` ops into segments of `batchOps` messages (one sendmsg each, the last message
+   * asking for an ACK as the segment's fence), `segmentsPerTx` segments per transaction, written
+   * straight into a buffer that is transferred to the I/O thread (and comes back for reuse);
+   * up to `maxInFlight` transactions outstanding. Each failure the kernel reports is matched back
+   * to its op by sequence number.
    */
   private async send(
     count: number,
@@ -322,25 +361,30 @@ export class NetlinkKernel implements Kernel {
     const w = this.writer;
     const inFlight = new Set<Promise<void>>();
     let failure: unknown = null;
-    for (let start = 0; start < count; start += this.batchOps) {
-      const end = Math.min(count, start + this.batchOps);
+    const perTx = this.batchOps * this.segmentsPerTx;
+    for (let start = 0; start < count; start += perTx) {
+      const end = Math.min(count, start + perTx);
       const firstSeq = this.channel.allocSeq(end - start);
-      let routeOps = 0;
-      for (let i = start; i < end; i++) {
-        if (encode(w, i, firstSeq + (i - start), i === end - 1)) routeOps++;
+      const segments: number[] = [];
+      for (let seg = start; seg < end; seg += this.batchOps) {
+        const segEnd = Math.min(end, seg + this.batchOps);
+        let routeOps = 0;
+        for (let i = seg; i < segEnd; i++) {
+          if (encode(w, i, firstSeq + (i - start), i === segEnd - 1)) routeOps++;
+        }
+        segments.push(w.length, firstSeq + (segEnd - 1 - start), routeOps);
       }
-      const lastSeq = firstSeq + (end - start) - 1;
-      const batchStart = start;
-      const { buffer, length } = w.takeTransferable();
+      const txStart = start;
+      const { buffer } = w.takeTransferable();
       const p = this.channel
-        .transact(buffer, length, lastSeq, { dump: false, routeOps })
+        .transact(buffer, segments, { dump: false })
         .then(({ replies }) => {
           for (const buf of replies) {
             forEachMessage(buf, (h) => {
               const e = decodeError(buf, h);
               if (e === null || e.errno === 0) return;
-              const idx = batchStart + ((e.requestSeq - firstSeq) | 0);
-              if (idx >= batchStart && idx < end) onError(idx, e.errno);
+              const idx = txStart + ((e.requestSeq - firstSeq) | 0);
+              if (idx >= txStart && idx < end) onError(idx, e.errno);
             });
           }
         })

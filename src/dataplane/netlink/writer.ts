@@ -18,13 +18,20 @@ export class NlWriter {
   private buf: Buffer;
   private off = 0;
 
-  constructor(initialSize = 16384) {
-    this.buf = NlWriter.fresh(initialSize);
+  /**
+   * `supply` gives the buffers written into: ArrayBuffers of their own (never Node's shared
+   * pool), so they can be transferred; recycled ones may hold old bytes (only what was written
+   * counts).
+   */
+  constructor(
+    initialSize = 16384,
+    private readonly supply: (bytes: number) => ArrayBuffer = (n) => new ArrayBuffer(n),
+  ) {
+    this.buf = this.fresh(initialSize);
   }
 
-  /** A zeroed buffer with an ArrayBuffer of its own (never Node's shared pool): transferable. */
-  private static fresh(size: number): Buffer {
-    return Buffer.from(new ArrayBuffer(size));
+  private fresh(size: number): Buffer {
+    return Buffer.from(this.supply(size));
   }
 
   get length(): number {
@@ -35,9 +42,33 @@ export class NlWriter {
     if (this.off + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.off + n) size *= 2;
-    const next = NlWriter.fresh(size);
+    const next = this.fresh(size);
     this.buf.copy(next, 0, 0, this.off);
     this.buf = next;
+  }
+
+  /**
+   * Appends `bytes` as they are (a pre-encoded message to patch with `patchU16At` /
+   * `patchU32At` / `setByteAt`); returns their offset.
+   */
+  appendRaw(bytes: Uint8Array): number {
+    this.ensure(bytes.length);
+    const at = this.off;
+    this.buf.set(bytes, at);
+    this.off += bytes.length;
+    return at;
+  }
+
+  patchU16At(at: number, v: number): void {
+    this.patchU16(at, v);
+  }
+
+  patchU32At(at: number, v: number): void {
+    this.patchU32(at, v);
+  }
+
+  setByteAt(at: number, v: number): void {
+    this.buf[at] = v;
   }
 
   /** Starts a message; returns its offset for `endMessage`. Length is patched at the end. */
@@ -205,7 +236,7 @@ export class NlWriter {
    */
   takeTransferable(): { buffer: ArrayBuffer; length: number } {
     const out = { buffer: this.buf.buffer as ArrayBuffer, length: this.off };
-    this.buf = NlWriter.fresh(this.buf.length);
+    this.buf = this.fresh(this.buf.length);
     this.off = 0;
     return out;
   }
