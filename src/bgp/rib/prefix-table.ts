@@ -93,7 +93,8 @@ export class PrefixTable {
     const sh = this.slots.shardFor(h);
     const arr = this.slots.shards[sh];
     const mask = this.slots.masks[sh];
-    for (let i = h & mask; ; i = (i + 1) & mask) {
+    let i = h & mask;
+    for (; ; i = (i + 1) & mask) {
       const v = arr[i];
       if (v === 0) break;
       if (this.equals(v - 1, w0, w1, w2, w3, len)) return v - 1;
@@ -110,7 +111,8 @@ export class PrefixTable {
     this.lens[idx] = len;
     this.refs[idx] = 0;
     this._size++;
-    this.slots.insert(h, idx);
+    // The probe above ended on the empty slot the new index goes to (no second probe).
+    this.slots.insertAt(h, sh, i, idx);
     return idx;
   }
 

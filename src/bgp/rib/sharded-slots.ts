@@ -40,6 +40,20 @@ export class ShardedSlots {
     return this.shift === 32 ? 0 : h >>> this.shift;
   }
 
+  /**
+   * Adds a handle at slot `i` of shard `s`, an empty slot the caller found probing for `h` —
+   * unless the shard must grow first (then it is placed by `insert`).
+   */
+  insertAt(h: number, s: number, i: number, handle: number): void {
+    if (this.sizes[s] + 1 > (this.masks[s] + 1) * MAX_LOAD) {
+      this.insert(h, handle);
+      return;
+    }
+    this.shards[s][i] = handle + 1;
+    this.sizes[s]++;
+    this.total++;
+  }
+
   /** Adds a handle that is not in the table yet. */
   insert(h: number, handle: number): void {
     let s = this.shardFor(h);
@@ -128,7 +142,9 @@ export class ShardedSlots {
   private split(): void {
     const old = this.shards[0];
     const count = 1 << SHARD_BITS;
-    const per = Math.max(16, nextPow2(Math.ceil((this.total * 2) / count / MAX_LOAD)));
+    // Room for 4× the current entries: a table that reached the split is usually being loaded
+    // (a full feed), and every shard would otherwise grow once more at ~3× (100k prefixes).
+    const per = Math.max(16, nextPow2(Math.ceil((this.total * 4) / count / MAX_LOAD)));
     this.shift = 32 - SHARD_BITS;
     this.shards = Array.from({ length: count }, () => new Int32Array(per));
     this.masks = new Array(count).fill(per - 1);
