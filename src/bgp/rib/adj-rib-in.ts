@@ -34,9 +34,14 @@ export class AdjRibIn {
   get(prefix: number, pathId: number): number {
     const pool = this.rib.pool;
     const peer = pool.peer;
-    const ids = pool.pathId;
+    const ids = pool.pathIds;
     const next = pool.next;
     const me = this.peerIndex;
+    if (ids === null) {
+      if (pathId !== 0) return -1;
+      for (let r = this.rib.head[prefix]; r >= 0; r = next[r]) if (peer[r] === me) return r;
+      return -1;
+    }
     for (let r = this.rib.head[prefix]; r >= 0; r = next[r]) {
       if (peer[r] === me && ids[r] === pathId) return r;
     }

@@ -192,7 +192,7 @@ export class DecisionProcess {
       value[i] = (sources[pool.peer[cand[i]]]?.addressKey ?? "") === minKey ? 0 : 1;
     alive = this.keepMin(alive, Step.ADDRESS);
     if (alive === 1) return;
-    for (let i = 0; i < alive; i++) value[i] = pool.pathId[cand[i]] * 65536 + pool.peer[cand[i]];
+    for (let i = 0; i < alive; i++) value[i] = pool.pathIdOf(cand[i]) * 65536 + pool.peer[cand[i]];
     this.keepMin(alive, Step.PATH_ID);
   }
 
@@ -264,6 +264,6 @@ export class DecisionProcess {
     const ka = this.sources[pool.peer[a]]?.addressKey ?? "";
     const kb = this.sources[pool.peer[b]]?.addressKey ?? "";
     if (ka !== kb) return ka < kb ? -1 : 1;
-    return pool.pathId[a] - pool.pathId[b] || pool.peer[a] - pool.peer[b];
+    return pool.pathIdOf(a) - pool.pathIdOf(b) || pool.peer[a] - pool.peer[b];
   }
 }

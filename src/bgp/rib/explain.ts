@@ -77,7 +77,7 @@ function compareText(
     case Step.ADDRESS:
       return `${worse("lower", "higher")} neighbour address than ${who} (${peerAddress(core, rib, a)} ${lost ? ">" : "<"} ${peerAddress(core, rib, b)})`;
     case Step.PATH_ID:
-      return `${worse("lower", "higher")} path id than ${who} (${pool.pathId[a]} ${lost ? ">" : "<"} ${pool.pathId[b]})`;
+      return `${worse("lower", "higher")} path id than ${who} (${pool.pathIdOf(a)} ${lost ? ">" : "<"} ${pool.pathIdOf(b)})`;
     default:
       return "";
   }

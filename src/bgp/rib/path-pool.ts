@@ -1,10 +1,13 @@
 /**
  * The paths of one address family as columns of typed arrays (a "struct of arrays"): one record
  * per path received from a peer (Adj-RIB-In entry) or originated locally. A record is an integer;
- * its fields live at that position in each column, about 30 bytes per path in all.
+ * its fields live at that position in each column, 26 bytes per path in all (30 once a path
+ * with an ADD-PATH identifier was received).
  *
  *   prefix   prefix index (PrefixTable)           peer     peer index (0 = locally originated)
- *   pathId   ADD-PATH identifier as received (0)  raw      attribute set as received
+ *   pathId   ADD-PATH identifier as received; the column exists only once a non-zero one was
+ *            received (RFC 7911 sessions), all 0 before: `pathIdOf()`, `pathIds`
+ *   raw      attribute set as received
  *   eff      attribute set after import policy, or -1 when not eligible / rejected
  *   next     next record of the same prefix (the prefix's candidate list), or the free list
  *   status   0 = accepted, else the `Ineligible` reason    reason  decision `Step` that ruled it out
@@ -25,7 +28,8 @@ const INITIAL = 1024;
 export class PathPool {
   prefix: Int32Array;
   peer: Uint16Array;
-  pathId: Uint32Array;
+  /** ADD-PATH identifiers, null while every path's is 0 (no ADD-PATH receive session yet). */
+  pathIds: Uint32Array | null = null;
   raw: Int32Array;
   eff: Int32Array;
   next: Int32Array;
@@ -41,7 +45,6 @@ export class PathPool {
     const n = Math.max(16, capacity);
     this.prefix = new Int32Array(n);
     this.peer = new Uint16Array(n);
-    this.pathId = new Uint32Array(n);
     this.raw = new Int32Array(n);
     this.eff = new Int32Array(n);
     this.next = new Int32Array(n);
@@ -59,6 +62,11 @@ export class PathPool {
     return this.prefix.length;
   }
 
+  /** The ADD-PATH identifier of a record (0 without ADD-PATH). */
+  pathIdOf(rec: number): number {
+    return this.pathIds === null ? 0 : this.pathIds[rec];
+  }
+
   /** Records below this have been allocated at some point (scan 0..highWater, skip prefix -1). */
   get highWater(): number {
     return this.used;
@@ -74,7 +82,11 @@ export class PathPool {
     }
     this.prefix[rec] = prefix;
     this.peer[rec] = peer;
-    this.pathId[rec] = pathId;
+    if (this.pathIds !== null) this.pathIds[rec] = pathId;
+    else if (pathId !== 0) {
+      this.pathIds = new Uint32Array(this.prefix.length);
+      this.pathIds[rec] = pathId;
+    }
     this.raw[rec] = -1;
     this.eff[rec] = -1;
     this.next[rec] = -1;
@@ -94,7 +106,7 @@ export class PathPool {
   }
 
   byteSize(): number {
-    return this.prefix.length * 30;
+    return this.prefix.length * (this.pathIds === null ? 26 : 30);
   }
 
   private grow(): void {
@@ -110,7 +122,7 @@ export class PathPool {
     };
     this.prefix = grow(this.prefix, (k) => new Int32Array(k));
     this.peer = grow(this.peer, (k) => new Uint16Array(k));
-    this.pathId = grow(this.pathId, (k) => new Uint32Array(k));
+    if (this.pathIds !== null) this.pathIds = grow(this.pathIds, (k) => new Uint32Array(k));
     this.raw = grow(this.raw, (k) => new Int32Array(k));
     this.eff = grow(this.eff, (k) => new Int32Array(k));
     this.next = grow(this.next, (k) => new Int32Array(k));

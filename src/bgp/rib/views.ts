@@ -88,7 +88,7 @@ function pathView(core: RibCore, rib: FamilyRib, rec: number, best: number, now:
     extendedCommunities: (a.extendedCommunities ?? []).map(formatExtendedCommunity),
     originatorId: a.originatorId ?? null,
     clusterList: [...(a.clusterList ?? [])],
-    pathId: peer?.families[rib.family].addPathReceive === true ? pool.pathId[rec] : null,
+    pathId: peer?.families[rib.family].addPathReceive === true ? pool.pathIdOf(rec) : null,
     best: (flags & PathFlag.BEST) !== 0,
     multipath: (flags & PathFlag.MULTIPATH) !== 0,
     stale: (flags & PathFlag.STALE) !== 0,

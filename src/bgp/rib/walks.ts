@@ -76,7 +76,7 @@ function reimport(core: RibCore, peer: PeerState, rec: number, family: "ipv4" | 
   }
   // Keep the stale marks: re-import is not a re-advertisement by the peer.
   const flags = pool.flags[rec] & (PathFlag.STALE | PathFlag.REFRESH_STALE);
-  core.setPath(peer, pf, prefix, pool.pathId[rec], raw.id, eff, status);
+  core.setPath(peer, pf, prefix, pool.pathIdOf(rec), raw.id, eff, status);
   if (flags !== 0 && pool.prefix[rec] === prefix) {
     if ((flags & PathFlag.STALE) !== 0 && (pool.flags[rec] & PathFlag.STALE) === 0) {
       pool.flags[rec] |= PathFlag.STALE;
