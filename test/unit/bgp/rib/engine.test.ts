@@ -500,3 +500,137 @@ describe("RibEngine decision options", () => {
     expect(h.kernel.get("192.0.2.0/24")).toEqual(["10.0.0.2"]);
   });
 });
+
+describe("RibEngine inbound priority", () => {
+  it("while received UPDATEs are queued, UPDATE generation and kernel batches run every outEvery-th slice, and the downstream peer is still served during the load", async () => {
+    const { RibEngine } = await import("../../../../src/bgp/rib/index.js");
+    const { negotiated, encodeSpec } = await import("./harness.js");
+    const h = new RibHarness(speakerConfig([A, B]));
+    // One received message per slice (no time budget), generation every 4th slice.
+    const engine = new RibEngine({
+      clock: h.clock,
+      limits: { inSliceMs: 0, peerTurn: 1_000_000, outEvery: 4 },
+    });
+    let kernelBatches = 0;
+    let locRibAtFirstAdvertisement = -1;
+    engine.onKernelRoutes(() => kernelBatches++);
+    engine.onSessionMessage((m) => {
+      if (m.type !== "updates") return;
+      if (m.peerId === "B" && locRibAtFirstAdvertisement < 0)
+        if (engine.peerCounters("B").advertised > 0)
+          locRibAtFirstAdvertisement = engine.locRibSize().ipv4;
+      queueMicrotask(() => engine.handle({ type: "writable", peerId: m.peerId }));
+    });
+    engine.configure(speakerConfig([A, B]));
+    engine.handle({ type: "sessionUp", peerId: "A", negotiated: negotiated(A) });
+    engine.handle({ type: "sessionUp", peerId: "B", negotiated: negotiated(B) });
+    await engine.idle();
+    kernelBatches = 0;
+    const N = 40;
+    for (let i = 0; i < N; i++) {
+      const m = encodeSpec({ announce: [`10.7.${i}.0/24`], asPath: "65001", nextHop: "10.0.0.2" });
+      engine.handle({ type: "update", peerId: "A", body: m.subarray(19) });
+    }
+    await engine.idle();
+    expect(engine.locRibSize().ipv4).toBe(N);
+    expect(engine.peerCounters("B").advertised).toBe(N);
+    // B got routes before the table was complete: outbound is deferred, not starved.
+    expect(locRibAtFirstAdvertisement).toBeGreaterThan(0);
+    expect(locRibAtFirstAdvertisement).toBeLessThan(N);
+    // 40 inbound slices: a kernel batch in every 4th (plus the one after the inbox ran dry),
+    // not one per slice.
+    expect(kernelBatches).toBeGreaterThanOrEqual(2);
+    expect(kernelBatches).toBeLessThanOrEqual(N / 4 + 1);
+  });
+});
+
+describe("RibEngine peers that export nothing", () => {
+  it("a peer with an empty export policy gets only End-of-RIB; an accepting policy sends it the table, and going back withdraws it", async () => {
+    const C = peerConfig("C", "10.0.0.4", 65003, { exportPolicy: [] });
+    const h = new RibHarness(speakerConfig([A, B, C]));
+    h.up("A");
+    h.up("B");
+    h.up("C");
+    h.send("A", {
+      announce: ["192.0.2.0/24", "198.51.100.0/24"],
+      asPath: "65001",
+      nextHop: "10.0.0.2",
+    });
+    await h.settle();
+    expect(h.take("C")).toEqual([{ eor: "ipv4-unicast" }]);
+    expect(h.engine.peerCounters("C").advertised).toBe(0);
+
+    h.reconfigure(speakerConfig([A, B, { ...C, exportPolicy: ["all"] }]));
+    await h.settle();
+    expect(updates(h.take("C"))).toEqual([
+      {
+        announce: ["192.0.2.0/24", "198.51.100.0/24"],
+        nextHop: "10.0.0.1",
+        asPath: "64512 65001",
+        origin: "igp",
+      },
+    ]);
+    // While it holds routes, changes reach it as usual.
+    h.send("A", { announce: ["203.0.113.0/24"], asPath: "65001", nextHop: "10.0.0.2" });
+    await h.settle();
+    expect(updates(h.take("C"))).toHaveLength(1);
+
+    h.reconfigure(speakerConfig([A, B, C]));
+    await h.settle();
+    const back = updates(h.take("C"));
+    expect(back.flatMap((u) => u.withdraw ?? []).sort()).toEqual([
+      "192.0.2.0/24",
+      "198.51.100.0/24",
+      "203.0.113.0/24",
+    ]);
+    expect(h.engine.peerCounters("C").advertised).toBe(0);
+    h.take("B");
+    h.send("A", { withdraw: ["192.0.2.0/24"] });
+    h.send("A", { announce: ["192.0.2.128/25"], asPath: "65001", nextHop: "10.0.0.2" });
+    await h.settle();
+    expect(h.take("C")).toEqual([]);
+    expect(updates(h.take("B"))).toHaveLength(2);
+  });
+});
+
+describe("RibEngine.dispose and the warm-up", () => {
+  it("dispose cancels the engine's timers, so nothing keeps a throwaway engine alive", async () => {
+    const h = new RibHarness(speakerConfig([A, B]));
+    h.up("A", {
+      gracefulRestart: {
+        restartTime: 120,
+        restarting: false,
+        notification: true,
+        families: [{ family: "ipv4-unicast", forwarding: true }],
+      },
+    });
+    await h.settle();
+    h.down("A", true);
+    await h.settle();
+    // The convergence timeout and A's restart timer are pending.
+    expect(h.clock.pendingTimers()).toBeGreaterThanOrEqual(2);
+    h.engine.dispose();
+    expect(h.clock.pendingTimers()).toBe(0);
+    await h.engine.idle();
+  });
+
+  it("the warm-up loads its synthetic tables and leaves no timer behind", async () => {
+    const { RibEngine } = await import("../../../../src/bgp/rib/index.js");
+    const { warmUpEngine } = await import("../../../../src/bgp/rib/warm-up.js");
+    const { ManualClock } = await import("../../../../src/common/clock.js");
+    const clock = new ManualClock();
+    const engines: InstanceType<typeof RibEngine>[] = [];
+    await warmUpEngine(
+      () => {
+        const e = new RibEngine({ clock });
+        engines.push(e);
+        return e;
+      },
+      2000,
+      2,
+    );
+    expect(engines).toHaveLength(2);
+    for (const e of engines) expect(e.locRibSize().ipv4).toBeGreaterThan(500);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+});

@@ -229,6 +229,28 @@ describe("session engine over loopback", () => {
     expect(b.engine.status("A")!.messages.updatesIn).toBe(1);
   });
 
+  it("writes a batch of the RIB's UPDATEs (one write) that arrives intact and in order", async () => {
+    const { a, b } = await pair();
+    await until(established(a, "B"), "A Established");
+    await until(established(b, "A"), "B Established");
+    const batch = [1, 2, 3, 4000].map((med) =>
+      encodeMessage(
+        {
+          type: "UPDATE",
+          withdrawn: emptyNlri("ipv4"),
+          attributes: { origin: "igp", asPath: [], nextHop: "10.0.0.1", med },
+          nlri: nlriFromPrefixes("ipv4", [parsePrefix(`10.${med % 256}.0.0/16`)]),
+        },
+        DEFAULT_CONTEXT,
+      ),
+    );
+    a.engine.handle({ type: "updates", peerId: "B", messages: batch });
+    await until(() => b.of("update").length === 4, "4 updates at B");
+    expect(b.of("update").map((u) => [...u.body])).toEqual(batch.map((m) => [...m.subarray(19)]));
+    expect(a.engine.status("B")!.messages.updatesOut).toBe(4);
+    expect(b.engine.status("A")!.messages.updatesIn).toBe(4);
+  });
+
   it("at debug level traces every message sent and received; with debug off builds no trace", async () => {
     const lines: { obj: Record<string, unknown>; msg: string }[] = [];
     let debug = true;
