@@ -7,8 +7,11 @@
  * (key, key, kernel body, BGP set | flags << 24): 16 bytes per slot, no object per route, one
  * cache line per lookup. Other identities (IPv6, other tables or metrics) use string keys in Maps.
  *
- * Identities to diff are queued once (the DIRTY flag deduplicates) in arrival order. The diff
- * reads and updates an identity through `open` + the `at*` accessors, which find its row once.
+ * Identities to diff carry the DIRTY flag (so they are queued once) and are queued in arrival
+ * order — up to QUEUE_MAX of them: past that (a table load, a full resync) the queue is dropped
+ * and the diff walks the table's rows for the flag instead, in memory order, which costs no
+ * memory and touches each row's cache line once. The diff reads and updates an identity through
+ * `open` + the `at*` accessors, which find its row once.
  * Routes of protocols other than bird are also indexed on their own (`nonBird`): they are the
  * inputs of next-hop resolution, a handful among a million BGP routes.
  */
@@ -30,16 +33,23 @@ const F_SEEN = 4;
 /** Next-hop set ids must fit the 24 bits of the packed column. */
 export const MAX_NEXTHOP_SET_ID = NH_MASK;
 
-const SMALL_QUEUE = 1024;
+/** Numeric identities queued by key at most; more are found by walking the rows. */
+const QUEUE_MAX = 16384;
 
 export class RouteTable {
   private readonly num = new IntKeyTable({ columns: 2 });
   private readonly kernelStr = new Map<string, number>();
   private readonly bgpStr = new Map<string, number>();
   private readonly flagsStr = new Map<string, number>();
-  private queue = new Float64Array(SMALL_QUEUE);
+  private readonly queue = new Float64Array(QUEUE_MAX);
   private queueHead = 0;
   private queueTail = 0;
+  /** The queue overflowed: dirty numeric identities are found by walking rows from `cursor`. */
+  private walking = false;
+  private cursor = 0;
+  private cursorGeneration = 0;
+  /** Numeric identities with the DIRTY flag. */
+  private dirtyNum = 0;
   private readonly queueStr: string[] = [];
   private queueStrHead = 0;
   private kernelCount = 0;
@@ -64,7 +74,7 @@ export class RouteTable {
 
   /** Identities queued for a diff. */
   get dirtySize(): number {
-    return this.queueTail - this.queueHead + (this.queueStr.length - this.queueStrHead);
+    return this.dirtyNum + (this.queueStr.length - this.queueStrHead);
   }
 
   private flagsAt(slot: number): number {
@@ -152,7 +162,7 @@ export class RouteTable {
       let flags = word >>> FLAG_SHIFT;
       if ((flags & F_DIRTY) === 0) {
         flags |= F_DIRTY;
-        this.push(key);
+        this.queueKey(key);
       }
       t.set(s, BGP, nh | (flags << FLAG_SHIFT));
     } else {
@@ -217,6 +227,7 @@ export class RouteTable {
     const flags = this.flagsAt(s);
     if ((flags & F_DIRTY) === 0) return;
     this.setFlagsAt(s, flags & ~F_DIRTY);
+    this.dirtyNum--;
     if (this.dropIfEmpty(s)) this.atSlot = -1;
   }
 
@@ -230,7 +241,7 @@ export class RouteTable {
       const flags = this.flagsAt(s);
       if (flags & F_DIRTY) return;
       this.setFlagsAt(s, flags | F_DIRTY);
-      this.push(key);
+      this.queueKey(key);
     } else {
       const f = this.strFlags(key);
       if (f & F_DIRTY) return;
@@ -244,39 +255,47 @@ export class RouteTable {
     const flags = this.flagsAt(s);
     if (flags & F_DIRTY) return;
     this.setFlagsAt(s, flags | F_DIRTY);
-    this.push(this.num.keyAt(s));
+    this.queueKey(this.num.keyAt(s));
   }
 
-  private push(key: number): void {
-    if (this.queueTail === this.queue.length) {
-      const live = this.queueTail - this.queueHead;
-      if (this.queueHead > 0 && live * 2 <= this.queue.length) {
+  /** A numeric identity just got the DIRTY flag. */
+  private queueKey(key: number): void {
+    this.dirtyNum++;
+    if (this.walking) return;
+    if (this.queueTail === QUEUE_MAX) {
+      if (this.queueHead > 0) {
         this.queue.copyWithin(0, this.queueHead, this.queueTail);
+        this.queueTail -= this.queueHead;
+        this.queueHead = 0;
       } else {
-        const next = new Float64Array(this.queue.length * 2);
-        next.set(this.queue.subarray(this.queueHead, this.queueTail));
-        this.queue = next;
+        // Too many: every flagged row is found by walking the table from now on.
+        this.walking = true;
+        this.cursor = 0;
+        this.cursorGeneration = this.num.generation;
+        this.queueHead = 0;
+        this.queueTail = 0;
+        return;
       }
-      this.queueHead = 0;
-      this.queueTail = live;
     }
     this.queue[this.queueTail++] = key;
   }
 
   /**
-   * Takes up to `max` queued identities into `out` (cleared first); returns how many. Numeric
+   * Takes up to `max` identities to diff into `out` (cleared first); returns how many. Numeric
    * identities keep their DIRTY flag until the diff opens them (`atClearDirty`), so they are not
-   * queued twice meanwhile.
+   * queued twice meanwhile: take and diff them in one go.
    */
   takeDirty(out: RouteKey[], max: number): number {
     out.length = 0;
-    while (out.length < max && this.queueHead < this.queueTail) {
-      out.push(this.queue[this.queueHead++]);
-    }
-    if (this.queueHead === this.queueTail) {
-      this.queueHead = 0;
-      this.queueTail = 0;
-      if (this.queue.length > 64 * SMALL_QUEUE) this.queue = new Float64Array(SMALL_QUEUE);
+    if (this.walking) this.walkDirty(out, max);
+    else {
+      while (out.length < max && this.queueHead < this.queueTail) {
+        out.push(this.queue[this.queueHead++]);
+      }
+      if (this.queueHead === this.queueTail) {
+        this.queueHead = 0;
+        this.queueTail = 0;
+      }
     }
     while (out.length < max && this.queueStrHead < this.queueStr.length) {
       const key = this.queueStr[this.queueStrHead++];
@@ -288,6 +307,33 @@ export class RouteTable {
       this.queueStrHead = 0;
     }
     return out.length;
+  }
+
+  /** Collects flagged rows in memory order from the cursor (wrapping once the end is reached). */
+  private walkDirty(out: RouteKey[], max: number): void {
+    const t = this.num;
+    // Rows flagged behind the cursor are found on the next round; a rehash moved every row.
+    let budget = this.dirtyNum - out.length;
+    for (let round = 0; round < 3 && out.length < max && budget > 0; round++) {
+      if (this.cursorGeneration !== t.generation || this.cursor >= t.capacity) {
+        this.cursor = 0;
+        this.cursorGeneration = t.generation;
+      }
+      const cap = t.capacity;
+      let s = this.cursor;
+      for (; s < cap && out.length < max; s++) {
+        if (t.has(s) && this.flagsAt(s) & F_DIRTY) {
+          out.push(t.keyAt(s));
+          budget--;
+        }
+      }
+      this.cursor = s;
+    }
+    if (this.dirtyNum - out.length <= 0) {
+      // Everything flagged is in `out`: back to queueing by key.
+      this.walking = false;
+      this.cursor = 0;
+    }
   }
 
   /** Queues every identity with a BGP route, or with a kernel route `include` accepts. */
@@ -376,6 +422,7 @@ export class RouteTable {
       const flags = this.flagsAt(s);
       if ((flags & flag) === 0) continue;
       this.setFlagsAt(s, flags & ~flag);
+      if (flag & F_DIRTY) this.dirtyNum--;
       this.dropIfEmpty(s);
     }
     for (const [key, f] of [...this.flagsStr]) if (f & flag) this.setStrFlags(key, f & ~flag);

@@ -48,6 +48,8 @@ export class IntKeyTable {
   private cap: number;
   private live = 0;
   private dead = 0;
+  /** Changes whenever slots move (rehash, compact, clear): a walk over slots restarts then. */
+  generation = 0;
 
   constructor(options: IntKeyTableOptions = {}) {
     this.stride = 2 + (options.columns ?? 0);
@@ -159,6 +161,7 @@ export class IntKeyTable {
 
   /** Removes every entry and returns to the smallest capacity. */
   clear(): void {
+    this.generation++;
     this.cap = MIN_CAPACITY;
     this.data = IntKeyTable.emptyRows(this.cap, this.stride);
     this.live = 0;
@@ -179,6 +182,7 @@ export class IntKeyTable {
   }
 
   private rehash(capacity: number): void {
+    this.generation++;
     const old = this.data;
     const oldCap = this.cap;
     const stride = this.stride;

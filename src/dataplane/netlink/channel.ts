@@ -52,7 +52,7 @@ export class NetlinkChannel {
       /** Streams a dump's replies as they come (the result then has none). */
       onPart?: (chunks: readonly Uint8Array[], done: () => void) => void;
       /** Takes a route scan's parts as they come. */
-      onScan?: (part: ScanPart) => void;
+      onScan?: (part: ScanPart, done: () => void) => void;
       parts: Uint8Array[];
     }
   >();
@@ -165,8 +165,9 @@ export class NetlinkChannel {
     opts: {
       dump: boolean;
       onPart?: (chunks: readonly Uint8Array[], done: () => void) => void;
-      /** A route dump condensed by the I/O thread (scan-builder.ts), part by part. */
-      onScan?: (part: ScanPart) => void;
+      /** A route dump condensed by the I/O thread (scan-builder.ts), part by part (call `done`
+       *  when finished with a part: its buffer goes back to the I/O thread). */
+      onScan?: (part: ScanPart, done: () => void) => void;
     },
   ): Promise<TransactionResult> {
     const worker = this.requests;
@@ -190,6 +191,13 @@ export class NetlinkChannel {
       };
       worker.postMessage(msg, [buffer]);
     });
+  }
+
+  private recycleScan(buf: ArrayBuffer): void {
+    const worker = this.requests;
+    if (worker !== null && buf.byteLength > 0) {
+      worker.postMessage({ t: "recycle-scan", buf } satisfies ToWorker, [buf]);
+    }
   }
 
   /** Hands large reply buffers back to the requests thread for reuse. */
@@ -246,7 +254,8 @@ export class NetlinkChannel {
           this.pending.delete(m.id);
           p.reject(new NetlinkChannelError(m.error));
         } else if (p.onScan) {
-          if (m.scan) p.onScan(m.scan);
+          const part = m.scan;
+          if (part) p.onScan(part, () => this.recycleScan(part.buf));
           if (!m.partial) {
             this.pending.delete(m.id);
             p.resolve({ replies: chunks });

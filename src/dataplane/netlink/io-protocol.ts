@@ -29,18 +29,20 @@ export interface IoWorkerOptions {
  */
 export interface ScanPart {
   readonly count: number;
-  /** Float64 keys; NaN where the key is a string (then in `strKeys` at the same index). */
-  readonly keys: ArrayBuffer;
+  /**
+   * One buffer of `capacity` rows per column, in this order: Float64 keys (NaN where the key is
+   * a string, then in `strKeys` at the same index), Uint32 tables, Uint32 protocol | type << 8,
+   * Int32 body ids local to the dump. Handed back for reuse once walked ("recycle-scan").
+   */
+  readonly buf: ArrayBuffer;
+  readonly capacity: number;
   readonly strKeys: (string | null)[] | null;
-  /** Uint32 tables. */
-  readonly tables: ArrayBuffer;
-  /** Uint32: protocol | type << 8. */
-  readonly info: ArrayBuffer;
-  /** Int32 body ids, local to the dump. */
-  readonly bodies: ArrayBuffer;
   /** Signatures (route-body.ts) of body ids first seen in this part. */
   readonly sigs: { readonly id: number; readonly bytes: ArrayBuffer }[];
 }
+
+/** Bytes per row of a `ScanPart` buffer (key 8, table 4, info 4, body 4). */
+export const SCAN_ROW_BYTES = 20;
 
 export type ToWorker =
   | {
@@ -59,6 +61,8 @@ export type ToWorker =
     }
   /** Requests thread: reply buffers (dump parts) the main thread is done with, for reuse. */
   | { t: "recycle"; bufs: ArrayBuffer[] }
+  /** Requests thread: a walked `ScanPart` buffer, for reuse. */
+  | { t: "recycle-scan"; buf: ArrayBuffer }
   | { t: "close" }
   /** Events thread: join (on) or leave (off) the IPv4/IPv6 route groups. */
   | { t: "routes"; on: boolean };

@@ -27,6 +27,8 @@
  * "recycle"), so a bulk change or a dump of a million routes allocates a few buffers, not
  * thousands.
  */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
 import { RawNetlinkSocket } from "netlink";
 import { NETLINK_ROUTE, NLMSG_DONE, NLMSG_ERROR, RTM_DELROUTE, RTM_NEWROUTE } from "./constants.js";
@@ -42,7 +44,7 @@ import {
   type ToWorker,
 } from "./io-protocol.js";
 import { readI32, readU16, readU32 } from "./reader.js";
-import { RouteScanBuilder, SCAN_PART_ROUTES } from "./scan-builder.js";
+import { newScanBuffer, RouteScanBuilder, SCAN_PART_ROUTES } from "./scan-builder.js";
 
 /** One sendmsg of a transaction: `buf` up to its fence message `lastSeq`. */
 interface Segment {
@@ -104,6 +106,36 @@ function ownedCopy(parts: readonly Uint8Array[]): ArrayBuffer {
   return pack(parts, []).buf;
 }
 
+/**
+ * The binding hands every received datagram over as a fresh external Buffer, freed only when this
+ * thread's (tiny) heap is collected — which V8 does not hurry to do for external memory. A dump
+ * of a million routes is ~70 MB of such buffers, and a malloc arena that grew to hold them stays
+ * that large. So each thread collects its garbage after every RECEIVED_GC_BYTES received: a
+ * full GC of a heap of a few MB takes about a millisecond, on this thread.
+ */
+const RECEIVED_GC_BYTES = 2 << 20;
+const collect: () => void = (() => {
+  try {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as unknown;
+    return typeof gc === "function" ? (gc as () => void) : () => {};
+  } catch {
+    return () => {};
+  }
+})();
+
+function receivedCounter(): (bytes: number) => void {
+  let received = 0;
+  return (bytes) => {
+    received += bytes;
+    if (received >= RECEIVED_GC_BYTES) {
+      received = 0;
+      // After the current callback: the buffer just received is still in use.
+      setImmediate(collect);
+    }
+  };
+}
+
 function markClosed(shared: Int32Array, slot: number): void {
   // Let the socket handles finish closing before telling a waiting main thread.
   setImmediate(() => {
@@ -129,7 +161,9 @@ function runEvents(port: NonNullable<typeof parentPort>, options: IoWorkerOption
     pending = [];
     port.postMessage({ t: "ev", chunks: [buf] } satisfies FromWorker, [buf]);
   };
+  const received = receivedCounter();
   ev.on("message", (msg: Buffer) => {
+    received(msg.length);
     let routes = 0;
     let off = 0;
     while (off + 16 <= msg.length) {
@@ -184,6 +218,8 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
   });
   const queue: Tx[] = [];
   const pool: ArrayBuffer[] = [];
+  const scanPool: ArrayBuffer[] = [];
+  const scanBuffer = () => scanPool.pop() ?? newScanBuffer();
   let current: Tx | null = null;
   let closed = false;
   let echoesExpected = 0;
@@ -239,7 +275,9 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
     }
   };
 
+  const received = receivedCounter();
   req.on("message", (msg: Buffer) => {
+    received(msg.length);
     const tx = current;
     if (tx === null) return;
     const lastSeq = tx.segments[tx.at].lastSeq;
@@ -326,6 +364,12 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
       for (const b of m.bufs) if (pool.length < 4) pool.push(b);
       return;
     }
+    if (m.t === "recycle-scan") {
+      if (scanPool.length < 8 && m.buf.byteLength === newScanBuffer().byteLength) {
+        scanPool.push(m.buf);
+      }
+      return;
+    }
     if (m.t === "close") {
       closed = true;
       if (gateTimer !== null) clearTimeout(gateTimer);
@@ -354,7 +398,7 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
       routeErrors: 0,
       replies: [],
       bytes: 0,
-      scan: m.scan ? new RouteScanBuilder() : null,
+      scan: m.scan ? new RouteScanBuilder(scanBuffer) : null,
     });
     pump();
   });

@@ -80,6 +80,7 @@ import {
   peekRouteKey,
 } from "./route-codec.js";
 import { opFlags, RouteTemplates } from "./route-templates.js";
+import { scanColumns } from "./scan-builder.js";
 import { NlWriter } from "./writer.js";
 
 export interface NetlinkKernelOptions {
@@ -255,11 +256,12 @@ export class NetlinkKernel implements Kernel {
     let n = 0;
     const walk = async (part: ScanPart) => {
       for (const s of part.sigs) sigs[s.id] = new Uint8Array(s.bytes);
-      keys = new Float64Array(part.keys, 0, part.count);
+      const cols = scanColumns(part.buf, part.capacity);
+      keys = cols.keys;
       strKeys = part.strKeys;
-      tables = new Uint32Array(part.tables, 0, part.count);
-      info = new Uint32Array(part.info, 0, part.count);
-      bodyIds = new Int32Array(part.bodies, 0, part.count);
+      tables = cols.tables;
+      info = cols.info;
+      bodyIds = cols.bodies;
       for (i = 0; i < part.count; i++) {
         visit(entry);
         if (++n % SLICE === 0) {
@@ -274,8 +276,11 @@ export class NetlinkKernel implements Kernel {
     try {
       await this.channel.transact(buffer, [length, seq, 0], {
         dump: true,
-        onScan: (part) => {
-          chain = chain.then(() => walk(part));
+        onScan: (part, done) => {
+          chain = chain.then(async () => {
+            await walk(part);
+            done();
+          });
         },
       });
       await chain;

@@ -7,23 +7,35 @@
  */
 import { RouteBodies, SignatureBuilder } from "../route-body.js";
 import { RTM_NEWROUTE } from "./constants.js";
-import type { ScanPart } from "./io-protocol.js";
+import { SCAN_ROW_BYTES, type ScanPart } from "./io-protocol.js";
 import { type RouteIdentity, readRouteIdentity, writeRouteBodySignature } from "./route-codec.js";
 
 /** Routes per part. */
 export const SCAN_PART_ROUTES = 4096;
+
+/** Typed-array views of the four columns of a `ScanPart` buffer. */
+export function scanColumns(buf: ArrayBuffer, capacity: number) {
+  return {
+    keys: new Float64Array(buf, 0, capacity),
+    tables: new Uint32Array(buf, capacity * 8, capacity),
+    info: new Uint32Array(buf, capacity * 12, capacity),
+    bodies: new Int32Array(buf, capacity * 16, capacity),
+  };
+}
 
 export class RouteScanBuilder {
   private readonly bodies = new RouteBodies();
   private readonly sig = new SignatureBuilder();
   private readonly id: RouteIdentity = { key: 0, table: 0, protocol: 0, type: 0 };
   private count = 0;
-  private keys = new Float64Array(SCAN_PART_ROUTES);
-  private tables = new Uint32Array(SCAN_PART_ROUTES);
-  private info = new Uint32Array(SCAN_PART_ROUTES);
-  private bodyIds = new Int32Array(SCAN_PART_ROUTES);
+  private capacity = 0;
+  private buf = new ArrayBuffer(0);
+  private cols = scanColumns(this.buf, 0);
   private strKeys: (string | null)[] | null = null;
   private sigs: { id: number; bytes: ArrayBuffer }[] = [];
+
+  /** `take` gives the buffers of parts (recycled ones first, then new ones). */
+  constructor(private readonly supply: () => ArrayBuffer = () => newScanBuffer()) {}
 
   get size(): number {
     return this.count;
@@ -39,61 +51,57 @@ export class RouteScanBuilder {
     if (this.bodies.refs[body] === 1) {
       this.sigs.push({ id: body, bytes: this.sig.buf.slice(0, this.sig.length).buffer });
     }
+    if (this.count === this.capacity) this.grow();
     const i = this.count++;
-    if (i === this.keys.length) this.grow();
-    if (typeof id.key === "number") this.keys[i] = id.key;
+    const c = this.cols;
+    if (typeof id.key === "number") c.keys[i] = id.key;
     else {
-      this.keys[i] = Number.NaN;
+      c.keys[i] = Number.NaN;
       this.strKeys ??= [];
       this.strKeys[i] = id.key;
     }
-    this.tables[i] = id.table;
-    this.info[i] = id.protocol | (id.type << 8);
-    this.bodyIds[i] = body;
+    c.tables[i] = id.table;
+    c.info[i] = id.protocol | (id.type << 8);
+    c.bodies[i] = body;
   }
 
   private grow(): void {
-    const n = this.keys.length * 2;
-    const keys = new Float64Array(n);
-    keys.set(this.keys);
-    const tables = new Uint32Array(n);
-    tables.set(this.tables);
-    const info = new Uint32Array(n);
-    info.set(this.info);
-    const bodyIds = new Int32Array(n);
-    bodyIds.set(this.bodyIds);
-    this.keys = keys;
-    this.tables = tables;
-    this.info = info;
-    this.bodyIds = bodyIds;
+    const next =
+      this.count === 0 ? this.supply() : new ArrayBuffer(this.capacity * 2 * SCAN_ROW_BYTES);
+    const capacity = next.byteLength / SCAN_ROW_BYTES;
+    const cols = scanColumns(next, capacity);
+    if (this.count > 0) {
+      cols.keys.set(this.cols.keys.subarray(0, this.count));
+      cols.tables.set(this.cols.tables.subarray(0, this.count));
+      cols.info.set(this.cols.info.subarray(0, this.count));
+      cols.bodies.set(this.cols.bodies.subarray(0, this.count));
+    }
+    this.buf = next;
+    this.capacity = capacity;
+    this.cols = cols;
   }
 
   /** The routes added since the last `take`, with the buffers to transfer. */
   take(): { part: ScanPart; transfer: ArrayBuffer[] } {
-    const n = this.count;
     const part: ScanPart = {
-      count: n,
-      keys: this.keys.buffer as ArrayBuffer,
+      count: this.count,
+      buf: this.buf,
+      capacity: this.capacity,
       strKeys: this.strKeys,
-      tables: this.tables.buffer as ArrayBuffer,
-      info: this.info.buffer as ArrayBuffer,
-      bodies: this.bodyIds.buffer as ArrayBuffer,
       sigs: this.sigs,
     };
-    const transfer = [
-      part.keys,
-      part.tables,
-      part.info,
-      part.bodies,
-      ...this.sigs.map((s) => s.bytes),
-    ];
+    const transfer = [this.buf, ...this.sigs.map((s) => s.bytes)];
     this.count = 0;
-    this.keys = new Float64Array(SCAN_PART_ROUTES);
-    this.tables = new Uint32Array(SCAN_PART_ROUTES);
-    this.info = new Uint32Array(SCAN_PART_ROUTES);
-    this.bodyIds = new Int32Array(SCAN_PART_ROUTES);
+    this.capacity = 0;
+    this.buf = new ArrayBuffer(0);
+    this.cols = scanColumns(this.buf, 0);
     this.strKeys = null;
     this.sigs = [];
     return { part, transfer };
   }
+}
+
+/** A buffer for one part of SCAN_PART_ROUTES rows. */
+export function newScanBuffer(): ArrayBuffer {
+  return new ArrayBuffer(SCAN_PART_ROUTES * SCAN_ROW_BYTES);
 }

@@ -5,7 +5,11 @@ import { describe, expect, it } from "vitest";
 import { type KernelRoute, routeKey } from "../../../src/dataplane/model.js";
 import { forEachMessage } from "../../../src/dataplane/netlink/reader.js";
 import { encodeNewRoute } from "../../../src/dataplane/netlink/route-codec.js";
-import { RouteScanBuilder, SCAN_PART_ROUTES } from "../../../src/dataplane/netlink/scan-builder.js";
+import {
+  RouteScanBuilder,
+  SCAN_PART_ROUTES,
+  scanColumns,
+} from "../../../src/dataplane/netlink/scan-builder.js";
 import { NlWriter } from "../../../src/dataplane/netlink/writer.js";
 import { SignatureBuilder, writeBodySignature } from "../../../src/dataplane/route-body.js";
 
@@ -80,10 +84,7 @@ describe("route scan builder", () => {
         forEachMessage(buf, (h) => b.add(buf, h.type, h.payload, h.end));
         const { part } = b.take();
         expect(part.count).toBe(routes.length);
-        const keys = new Float64Array(part.keys, 0, part.count);
-        const tables = new Uint32Array(part.tables, 0, part.count);
-        const info = new Uint32Array(part.info, 0, part.count);
-        const bodies = new Int32Array(part.bodies, 0, part.count);
+        const { keys, tables, info, bodies } = scanColumns(part.buf, part.capacity);
         const sigs = new Map(part.sigs.map((s) => [s.id, [...new Uint8Array(s.bytes)]]));
         routes.forEach((r, i) => {
           const key = Number.isNaN(keys[i]) ? part.strKeys![i] : keys[i];
@@ -124,7 +125,7 @@ describe("route scan builder", () => {
     const { part } = b.take();
     expect(part.count).toBe(n);
     expect(part.sigs).toHaveLength(1);
-    expect(new Float64Array(part.keys, 0, part.count)[n - 1]).toBe(
+    expect(scanColumns(part.buf, part.capacity).keys[n - 1]).toBe(
       routeKey({ ...r, dst: new Uint8Array([10, (n - 1) >> 8, (n - 1) & 255, 0]) }),
     );
   });
