@@ -60,10 +60,9 @@ export interface RibLimits {
   /** Messages handed to the session engine per peer before waiting for `writable`. */
   readonly maxInFlight: number;
   /**
-   * While received work is still queued at the end of a slice, UPDATE generation and the kernel
-   * batch run only in every `outEvery`-th slice (inbound priority: a table load completes the
-   * Loc-RIB first; peers and the kernel still progress, in fewer, larger batches). 1 = every
-   * slice.
+   * While received work is still queued at the end of a slice, UPDATE generation runs only in
+   * every `outEvery`-th slice (inbound priority: a table load completes the Loc-RIB first;
+   * peers still get UPDATEs, in fewer, fuller messages). 1 = every slice.
    */
   readonly outEvery: number;
 }
@@ -482,8 +481,6 @@ export class RibEngine {
 
   private hasRunnableWork(): boolean {
     if (this.inQueue.length > 0) return true;
-    if (this.core.ribs.ipv4.kernelDirty.length > 0 || this.core.ribs.ipv6.kernelDirty.length > 0)
-      return true;
     for (const p of this.outQueue)
       if (p.inFlight < this.limits.maxInFlight && p.up && hasExportWork(p)) return true;
     return false;
@@ -516,15 +513,16 @@ export class RibEngine {
     if (this.disposed) return;
     try {
       this.runInbound();
-      // Inbound priority: while received messages are still queued, UPDATE generation and the
-      // kernel batch get every `outEvery`-th slice only, so a table load reaches the Loc-RIB
-      // sooner; both run every slice again as soon as the inboxes are empty (the sockets have
-      // nothing more for us).
+      // Inbound priority: while received messages are still queued, UPDATE generation gets
+      // every `outEvery`-th slice only, so a table load reaches the Loc-RIB sooner; it runs
+      // every slice again as soon as the inboxes are empty (the sockets have nothing more for
+      // us). The kernel batch follows every slice: it is that slice's changes (batching several
+      // slices made one slice in eight a long one).
       if (this.inQueue.length === 0 || ++this.outDeferred >= this.limits.outEvery) {
         this.outDeferred = 0;
         this.runOutbound();
-        this.flushKernel();
       }
+      this.flushKernel();
       this.core.store.sweep();
     } catch (err) {
       this.core.log?.error({ err }, "RIB work slice failed");
