@@ -170,6 +170,50 @@ describe.skipIf(skip)(
       );
     });
 
+    it("leaves a BGP route for the node's own subnet to the connected route, without a warning", async () => {
+      // A leaf advertises the node's own subnet back (seen in every lab): BIRD never tries to
+      // install it (its direct protocol's route beats BGP), and neither does wren.
+      const before = (await agent!.status()).counters as { routeErrors: number };
+      await agent!.bgp({ upserts: [{ prefix: "192.168.0.0/24", nexthops: ["192.168.0.12"] }] });
+      const v4 = await ipRoutes(lab, "n1");
+      expect(v4.filter((l) => l.startsWith("192.168.0.0/24 "))).toEqual([
+        "192.168.0.0/24 dev ens160 proto kernel scope link src 192.168.0.11",
+      ]);
+      const status = await agent!.status();
+      const bgp = status.bgp as {
+        shadowed: number;
+        notInstalled: { prefix: string; reason: string }[];
+      };
+      expect(bgp.shadowed).toBe(1);
+      expect(bgp.notInstalled).toContainEqual({
+        prefix: "192.168.0.0/24",
+        reason: "shadowed by connected route",
+      });
+      const failures = status.failures as { route: string }[];
+      expect(failures.some((f) => f.route.startsWith("192.168.0.0/24"))).toBe(false);
+      expect((status.counters as { routeErrors: number }).routeErrors).toBe(before.routeErrors);
+      // Logged at debug only: no warning names the prefix.
+      const warnings = agent!.stderr
+        .join("")
+        .split("\n")
+        .filter((l) => l.includes("192.168.0.0/24") && /"level":(40|50)/.test(l));
+      expect(warnings).toEqual([]);
+      // Once the connected route goes (the address is removed), the BGP route goes in.
+      await lab.exec("n1", "ip", ["addr", "del", "192.168.0.11/24", "dev", "ens160"]);
+      await lab.exec("n1", "ip", ["addr", "add", "192.168.0.11/32", "dev", "ens160"]);
+      await lab.exec("n1", "ip", ["route", "add", "192.168.0.12/32", "dev", "ens160"]);
+      await waitFor("the BGP route installed once nothing shadows it", async () =>
+        (await ipRoutes(lab, "n1")).includes(
+          "192.168.0.0/24 via 192.168.0.12 dev ens160 proto bird",
+        ),
+      );
+      expect(((await agent!.status()).bgp as { shadowed: number }).shadowed).toBe(0);
+      await agent!.bgp({ withdrawals: ["192.168.0.0/24"] });
+      await lab.exec("n1", "ip", ["route", "del", "192.168.0.12/32", "dev", "ens160"]);
+      await lab.exec("n1", "ip", ["addr", "del", "192.168.0.11/32", "dev", "ens160"]);
+      await lab.exec("n1", "ip", ["addr", "add", "192.168.0.11/24", "dev", "ens160"]);
+    });
+
     it("resolves next hops recursively and re-resolves when the underlying route changes", async () => {
       await lab.exec("n1", "ip", ["route", "add", "10.20.0.0/16", "via", "192.168.0.12"]);
       await agent!.bgp({ upserts: [{ prefix: "172.16.120.0/26", nexthops: ["10.20.1.1"] }] });
