@@ -11,7 +11,7 @@
 // One warm-up round, then 3 measured rounds (tools interleaved); each figure is the median of
 // the 3. Also reports wren/ip-batch and wren/raw ratios, wren's worst event-loop delay, and the
 // CPU time per route of each tool (user + system, all threads: steadier than rates when the
-// machine is shared).
+// machine is shared), wren's main-thread CPU per route and its memory per installed route.
 // Needs root (network namespaces). Everything it creates is named wrbn-<pid> and removed at exit.
 // Usage: node scripts/bench/netlink.bench.mjs [--quick] [--count N]  (also via `npm run bench`).
 import { execFileSync, spawnSync } from "node:child_process";
@@ -132,7 +132,11 @@ const tools = {
     return { add: COUNT / a.seconds, del: COUNT / d.seconds, addCpu: a.cpu, delCpu: d.cpu };
   },
   wren: () => {
-    const out = inNs(process.execPath, [join(here, "netlink-wren.mjs"), String(COUNT)]);
+    const out = inNs(process.execPath, [
+      "--expose-gc",
+      join(here, "netlink-wren.mjs"),
+      String(COUNT),
+    ]);
     const w = JSON.parse(out.trim().split("\n").pop());
     if (w.installed !== COUNT || w.left !== 0 || w.errors !== 0) {
       throw new Error(`wren: installed ${w.installed}, left ${w.left}, errors ${w.errors}`);
@@ -144,6 +148,9 @@ const tools = {
       addCpu: w.addCpuMs / 1000,
       delCpu: w.delCpuMs / 1000,
       delay: w.maxLoopDelayMs,
+      mainCpu: w.mainCpuMs / 1000,
+      rssPerRoute: w.rssPerRoute,
+      heapPerRoute: w.heapPerRoute,
     };
   },
 };
@@ -213,6 +220,23 @@ for (const phase of ["add", "del"]) {
     note: "aim ≥ 0.5",
   });
 }
+const mainCpu = results.wren.map((r) => (r.mainCpu / (2 * COUNT)) * 1e6);
+rows.push({
+  case: `wren main-thread CPU per route, ${k} install + remove`,
+  metric: "cpu",
+  value: Number(median(mainCpu).toFixed(2)),
+  unit: "µs/route",
+  note: `median of ${ROUNDS} (${mainCpu.map((x) => x.toFixed(2)).join(", ")}); the agent's event-loop thread only (the I/O threads and the kernel's work excluded)`,
+});
+const rss = results.wren.map((r) => r.rssPerRoute);
+const heap = results.wren.map((r) => r.heapPerRoute);
+rows.push({
+  case: `wren memory per installed route, ${k}`,
+  metric: "memory",
+  value: Math.round(median(rss)),
+  unit: "bytes/route",
+  note: `median of ${ROUNDS} (${rss.map((x) => Math.round(x)).join(", ")}); RSS growth of the agent's process (all threads) with the routes installed, after a full GC; V8 heap used ${heap.map((x) => x.toFixed(1)).join(", ")} B/route`,
+});
 const delays = results.wren.map((r) => r.delay);
 rows.push({
   case: `wren worst event-loop delay during ${k} install + remove`,
