@@ -141,12 +141,20 @@ function prefixOf(i: number): { address: number; length: number } {
   return { address: (mixed & (0xffffffff << (32 - length))) >>> 0, length };
 }
 
+/** Lets the event loop run (timers, sockets) between chunks of synthetic UPDATEs. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Prefixes encoded and handed over per event-loop turn (a few milliseconds of work). */
+const PREFIXES_PER_TURN = 2000;
+
 /**
  * Sends prefixes [from, to) of the synthetic table from `feeder`: runs of 1–60 prefixes per
  * attribute set (many sets carry a handful, a few many), one set in ten reused from earlier
  * (the decoder's attribute cache is hit), packed into UPDATEs as a real speaker sends them.
+ * Encoding the table is itself work: it is done a few thousand prefixes per event-loop turn, so
+ * the warm-up never holds the loop (sessions coming up meanwhile keep their timers).
  */
-function announce(
+async function announce(
   engine: RibEngine,
   ctx: ReturnType<typeof makeContext>,
   feeder: PeerConfig,
@@ -154,9 +162,10 @@ function announce(
   from: number,
   to: number,
   salt: number,
-): void {
+): Promise<void> {
   const r = random(salt);
   let set = salt * 100_000;
+  let turn = 0;
   for (let i = from; i < to; ) {
     const run = 1 + Math.floor(r() * r() * 60);
     const n = r() < 0.1 ? salt * 100_000 + Math.floor(r() * (set - salt * 100_000 + 1)) : set++;
@@ -168,6 +177,11 @@ function announce(
     const attrs = attributes(feeder, ibgp, n);
     for (const m of packUpdates({ family: "ipv4", attributes: attrs, announce: b.build() }, ctx))
       engine.handle({ type: "update", peerId: feeder.name, body: m.subarray(19) });
+    turn += run;
+    if (turn >= PREFIXES_PER_TURN) {
+      turn = 0;
+      await nextTurn();
+    }
   }
 }
 
@@ -241,10 +255,10 @@ export async function warmUpEngine(
     for (const p of config.peers)
       engine.handle({ type: "sessionUp", peerId: p.name, negotiated: session(p) });
     const n = Math.max(1000, Math.floor(prefixes / (round + 1)));
-    announce(engine, ctx, ebgpFeeder, false, 0, n, 1 + round);
-    announce(engine, ctx, ibgpFeeder, true, 0, Math.floor(n * 0.6), 11 + round);
+    await announce(engine, ctx, ebgpFeeder, false, 0, n, 1 + round);
+    await announce(engine, ctx, ibgpFeeder, true, 0, Math.floor(n * 0.6), 11 + round);
     withdraw(engine, ctx, ebgpFeeder, 0, Math.floor(n / 4));
-    announce(engine, ctx, ibgpFeeder, true, 0, Math.floor(n / 10), 21 + round);
+    await announce(engine, ctx, ibgpFeeder, true, 0, Math.floor(n / 10), 21 + round);
     await engine.idle();
     // Its convergence timer would otherwise keep the whole engine alive for minutes.
     engine.dispose();
