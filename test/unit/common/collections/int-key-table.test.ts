@@ -55,6 +55,38 @@ describe("IntKeyTable", () => {
     );
   });
 
+  it("keeps every entry through resizes of multi-segment tables, growing and shrinking", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 2 ** 40 }), { minLength: 5000, maxLength: 30000 }),
+        fc.integer({ min: 0, max: 100 }),
+        (keys, dropPercent) => {
+          const t = new IntKeyTable({ columns: 2 });
+          const model = new Map<number, number>();
+          keys.forEach((k, i) => {
+            t.set(t.insert(k), 1, i);
+            model.set(k, i);
+          });
+          // Drop a share of the keys, then compact (shrinks or drops tombstones).
+          let n = 0;
+          for (const k of model.keys()) {
+            if ((n++ * 37) % 100 < dropPercent) {
+              expect(t.delete(k)).toBe(true);
+              model.delete(k);
+            }
+          }
+          t.compact();
+          expect(t.size).toBe(model.size);
+          for (const [k, v] of model) expect(t.get(t.find(k), 1)).toBe(v);
+          let seen = 0;
+          for (let s = 0; s < t.capacity; s++) if (t.has(s)) seen++;
+          expect(seen).toBe(model.size);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
   it("grows for a million keys and shrinks back when they are gone", () => {
     const t = new IntKeyTable({ columns: 2 });
     const n = 1_000_000;
