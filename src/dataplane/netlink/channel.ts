@@ -49,8 +49,6 @@ export class NetlinkChannel {
     {
       resolve: (r: TransactionResult) => void;
       reject: (e: Error) => void;
-      /** Streams a dump's replies as they come (the result then has none). */
-      onPart?: (chunks: readonly Uint8Array[], done: () => void) => void;
       /** Takes a route scan's parts as they come. */
       onScan?: (part: ScanPart, done: () => void) => void;
       parts: Uint8Array[];
@@ -156,15 +154,14 @@ export class NetlinkChannel {
    * Sends one transaction: `buffer` (transferred to the I/O thread, not copied; do not use it
    * afterwards) holds one or more segments, each one sendmsg ended by a fence message, given as
    * flat triples (end offset, fence sequence number, route ops). Resolves when the last fence is
-   * answered (ops) or the dump is complete; with `onPart`, a dump's replies are handed over part
-   * by part as they arrive instead of all at the end (call `done` when finished with a part).
+   * answered (ops) or the dump is complete; with `onScan`, a route dump comes condensed, part by
+   * part as it arrives.
    */
   transact(
     buffer: ArrayBuffer,
     segments: number[],
     opts: {
       dump: boolean;
-      onPart?: (chunks: readonly Uint8Array[], done: () => void) => void;
       /** A route dump condensed by the I/O thread (scan-builder.ts), part by part (call `done`
        *  when finished with a part: its buffer goes back to the I/O thread). */
       onScan?: (part: ScanPart, done: () => void) => void;
@@ -177,7 +174,6 @@ export class NetlinkChannel {
       this.pending.set(id, {
         resolve,
         reject,
-        onPart: opts.onPart,
         onScan: opts.onScan,
         parts: [],
       });
@@ -197,15 +193,6 @@ export class NetlinkChannel {
     const worker = this.requests;
     if (worker !== null && buf.byteLength > 0) {
       worker.postMessage({ t: "recycle-scan", buf } satisfies ToWorker, [buf]);
-    }
-  }
-
-  /** Hands large reply buffers back to the requests thread for reuse. */
-  private recycle(chunks: readonly Uint8Array[]): void {
-    const worker = this.requests;
-    const bufs = chunks.map((c) => c.buffer as ArrayBuffer).filter((b) => b.byteLength >= 65536);
-    if (worker !== null && bufs.length > 0) {
-      worker.postMessage({ t: "recycle", bufs } satisfies ToWorker, bufs);
     }
   }
 
@@ -259,12 +246,6 @@ export class NetlinkChannel {
           if (!m.partial) {
             this.pending.delete(m.id);
             p.resolve({ replies: chunks });
-          }
-        } else if (p.onPart) {
-          p.onPart(chunks, () => this.recycle(chunks));
-          if (!m.partial) {
-            this.pending.delete(m.id);
-            p.resolve({ replies: [] });
           }
         } else if (m.partial) p.parts.push(...chunks);
         else {

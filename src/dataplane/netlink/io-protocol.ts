@@ -59,8 +59,6 @@ export type ToWorker =
       /** A route dump answered as `ScanPart`s instead of raw messages. */
       scan?: boolean;
     }
-  /** Requests thread: reply buffers (dump parts) the main thread is done with, for reuse. */
-  | { t: "recycle"; bufs: ArrayBuffer[] }
   /** Requests thread: a walked `ScanPart` buffer, for reuse. */
   | { t: "recycle-scan"; buf: ArrayBuffer }
   | { t: "close" }

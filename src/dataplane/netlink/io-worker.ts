@@ -19,13 +19,13 @@
  * main thread closes them (and waits on the `closed` flag) before any exit, `process.exit()`
  * included.
  *
- * Protocol (io-protocol.ts; main → requests): {t:"tx", id, buf, segments, dump} — several
- * sendmsgs per message — and {t:"recycle", bufs}; (main → both) {t:"close"}. (requests → main):
- * {t:"ready"}, {t:"rx", id, chunks, lengths, ret?, error?, partial?}; (events → main):
- * {t:"ready"}, {t:"ev", chunks}, {t:"error"}. Buffers travel as transferred ArrayBuffers, and
- * the large ones travel back for reuse (request buffers with the answer, dump parts by
- * "recycle"), so a bulk change or a dump of a million routes allocates a few buffers, not
- * thousands.
+ * Protocol (io-protocol.ts; main → requests): {t:"tx", id, buf, segments, dump, scan?} —
+ * several sendmsgs per message — and {t:"recycle-scan", buf}; (main → both) {t:"close"}.
+ * (requests → main): {t:"ready"}, {t:"rx", id, chunks, lengths, ret?, error?, partial?, scan?};
+ * (events → main): {t:"ready"}, {t:"ev", chunks}, {t:"error"}. Buffers travel as transferred
+ * ArrayBuffers, and the large ones travel back for reuse (request buffers with the answer, route
+ * scan parts by "recycle-scan"), so a bulk change or a dump of a million routes allocates a few
+ * buffers, not thousands.
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -217,7 +217,6 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
     sendBufferSize: options.recvBufferSize,
   });
   const queue: Tx[] = [];
-  const pool: ArrayBuffer[] = [];
   const scanPool: ArrayBuffer[] = [];
   const scanBuffer = () => scanPool.pop() ?? newScanBuffer();
   let current: Tx | null = null;
@@ -228,10 +227,9 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
   let gateTimer: NodeJS.Timeout | null = null;
 
   const post = (tx: Tx, extra: { partial?: boolean; error?: string; ret?: ArrayBuffer }) => {
-    const packed = tx.replies.length > 0 ? [pack(tx.replies, pool)] : [];
+    const chunks = tx.replies.length > 0 ? [ownedCopy(tx.replies)] : [];
     tx.replies = [];
     tx.bytes = 0;
-    const chunks = packed.map((p) => p.buf);
     const transfer = extra.ret ? [...chunks, extra.ret] : chunks;
     let scan: ScanPart | undefined;
     if (tx.scan !== null) {
@@ -244,7 +242,7 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
         t: "rx",
         id: tx.id,
         chunks,
-        lengths: packed.map((p) => p.len),
+        lengths: chunks.map((c) => c.byteLength),
         ...extra,
         ...(scan ? { scan } : {}),
       } satisfies FromWorker,
@@ -302,7 +300,11 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
       } else if (tx.scan !== null) {
         if (type === NLMSG_DONE) {
           if (seq === lastSeq) done = true;
-        } else tx.scan.add(msg, type, off + 16, off + len);
+        } else {
+          // A full part leaves before it would have to grow (a grown buffer is a large free).
+          if (tx.scan.full) post(tx, { partial: true });
+          tx.scan.add(msg, type, off + 16, off + len);
+        }
       } else if (tx.dump) {
         if (keepFrom < 0) keepFrom = off;
         if (type === NLMSG_DONE && seq === lastSeq) done = true;
@@ -360,10 +362,6 @@ function runRequests(port: NonNullable<typeof parentPort>, options: IoWorkerOpti
 
   port.on("message", (m: ToWorker) => {
     if (m.t === "routes") return;
-    if (m.t === "recycle") {
-      for (const b of m.bufs) if (pool.length < 4) pool.push(b);
-      return;
-    }
     if (m.t === "recycle-scan") {
       if (scanPool.length < 8 && m.buf.byteLength === newScanBuffer().byteLength) {
         scanPool.push(m.buf);

@@ -113,9 +113,8 @@ export class NetlinkKernel implements Kernel {
     this.batchOps = Math.max(1, options.batchOps ?? 256);
     this.segmentsPerTx = Math.max(1, options.batchesPerTransaction ?? 8);
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
-    this.writer = new NlWriter(this.batchOps * this.segmentsPerTx * 64, (n) =>
-      this.channel.requestBuffer(n),
-    );
+    // A batch of IPv4 route messages fits below glibc's mmap threshold (128 KiB).
+    this.writer = new NlWriter(120 << 10, (n) => this.channel.requestBuffer(n));
   }
 
   /** Opens the netlink sockets of the calling process's network namespace. */

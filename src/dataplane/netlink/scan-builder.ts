@@ -41,6 +41,11 @@ export class RouteScanBuilder {
     return this.count;
   }
 
+  /** The current part has no room left (take it before adding more). */
+  get full(): boolean {
+    return this.capacity > 0 && this.count === this.capacity;
+  }
+
   /** Adds the route message whose payload is [p, end) of `buf` (type `type`). */
   add(buf: Uint8Array, type: number, p: number, end: number): void {
     if (type !== RTM_NEWROUTE) return;
