@@ -262,5 +262,8 @@ export async function warmUpEngine(
     await engine.idle();
     // Its convergence timer would otherwise keep the whole engine alive for minutes.
     engine.dispose();
+    // A slice already scheduled (a late `writable`) holds the engine until it ran: let it run
+    // (it does nothing now), so the engine is garbage when the warm-up returns.
+    await nextTurn();
   }
 }
