@@ -169,8 +169,6 @@ const SLICE = 2048;
 const INLINE_BATCH = 65536;
 /** A pass touching at least this many route identities pauses route notifications. */
 const BULK_ROUTES = 2048;
-/** A bulk pass that ran dry waits this long for more (a table load streams in) before ending. */
-const BULK_LINGER_MS = 50;
 const SHADOWED_REASON = "shadowed by connected route";
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -551,7 +549,9 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       this.deviceFailures.clear();
       this.sysctlDone.clear();
     }
-    if (this.needRouteCheck) {
+    // The check after a bulk change waits until the speaker's routes are all in (a table that
+    // streams in is several bulk passes, and one check covers them all).
+    if (this.needRouteCheck && this.table.dirtySize === 0 && this.intake.length === 0) {
       this.needRouteCheck = false;
       this.stage = "route check";
       await this.checkRoutes();
@@ -810,8 +810,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
   /**
    * Diffs the queued identities (all of them after a full resync) and sends the changes, slice by
    * slice, while the kernel works on the previous slices. What is queued meanwhile (a table load
-   * streams in from the speaker) is taken in the same session; a session that makes many changes
-   * waits a little for more before it ends.
+   * streams in from the speaker) is taken in the same session.
    */
   private async syncRoutes(): Promise<void> {
     if (this.allDirty) {
@@ -823,25 +822,9 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
     const session = this.openRouteSync();
     try {
       const keys = this.sliceKeys;
-      while (!this.stopped) {
-        let n = this.table.takeDirty(keys, SLICE);
-        if (n === 0 && session.bulk) {
-          await session.flush();
-          await this.linger();
-          n = this.table.takeDirty(keys, SLICE);
-        }
-        if (n === 0) break;
-        await session.diff(keys);
-      }
+      while (!this.stopped && this.table.takeDirty(keys, SLICE) > 0) await session.diff(keys);
     } finally {
       await session.close();
-    }
-  }
-
-  /** Waits up to BULK_LINGER_MS for more identities to be queued. */
-  private async linger(): Promise<void> {
-    for (let waited = 0; waited < BULK_LINGER_MS && this.table.dirtySize === 0; waited += 5) {
-      await new Promise<void>((resolve) => this.clock.setTimer(5, resolve));
     }
   }
 
@@ -857,9 +840,7 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
    * checked afterwards for what changed meanwhile.
    */
   private openRouteSync(): {
-    readonly bulk: boolean;
     diff(keys: readonly RouteKey[]): Promise<void>;
-    flush(): Promise<void>;
     close(): Promise<void>;
   } {
     const ctx = this.decideContext();
@@ -880,9 +861,6 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       while (inFlight.length > keep) await inFlight.shift();
     };
     return {
-      get bulk() {
-        return bulk;
-      },
       diff: async (keys: readonly RouteKey[]) => {
         ctx.now = this.clock.now();
         ctx.converged = this.converged;
@@ -890,7 +868,6 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
         if (ops.count >= SLICE) await send(1);
         else await yieldToLoop();
       },
-      flush: () => send(1),
       close: async () => {
         try {
           await send(0);
