@@ -8,9 +8,8 @@
  * cache line per lookup. Other identities (IPv6, other tables or metrics) use string keys in Maps.
  *
  * Identities to diff carry the DIRTY flag (so they are queued once) and are queued in arrival
- * order — up to QUEUE_MAX of them: past that (a table load, a full resync) the queue is dropped
- * and the diff walks the table's rows for the flag instead, in memory order, which costs no
- * memory and touches each row's cache line once. The diff reads and updates an identity through
+ * order, in chunks of 8,192 keys (64 KiB: no large buffer is ever allocated and freed, see
+ * IntKeyTable; a few spare chunks are kept). The diff reads and updates an identity through
  * `open` + the `at*` accessors, which find its row once.
  * Routes of protocols other than bird are also indexed on their own (`nonBird`): they are the
  * inputs of next-hop resolution, a handful among a million BGP routes.
@@ -33,22 +32,21 @@ const F_SEEN = 4;
 /** Next-hop set ids must fit the 24 bits of the packed column. */
 export const MAX_NEXTHOP_SET_ID = NH_MASK;
 
-/** Numeric identities queued by key at most; more are found by walking the rows. */
-const QUEUE_MAX = 16384;
+/** Keys per queue chunk, and spare chunks kept for reuse. */
+const CHUNK = 8192;
+const SPARE_CHUNKS = 4;
 
 export class RouteTable {
   private readonly num = new IntKeyTable({ columns: 2 });
   private readonly kernelStr = new Map<string, number>();
   private readonly bgpStr = new Map<string, number>();
   private readonly flagsStr = new Map<string, number>();
-  private readonly queue = new Float64Array(QUEUE_MAX);
-  private queueHead = 0;
-  private queueTail = 0;
-  /** The queue overflowed: dirty numeric identities are found by walking rows from `cursor`. */
-  private walking = false;
-  private cursor = 0;
-  private cursorGeneration = 0;
-  /** Numeric identities with the DIRTY flag. */
+  /** Queued numeric keys: chunks, taken from the head of the first, added at the tail of the last. */
+  private readonly chunks: Float64Array[] = [new Float64Array(CHUNK)];
+  private readonly spare: Float64Array[] = [];
+  private head = 0;
+  private tail = 0;
+  /** Numeric identities with the DIRTY flag (all of them queued). */
   private dirtyNum = 0;
   private readonly queueStr: string[] = [];
   private queueStrHead = 0;
@@ -261,23 +259,13 @@ export class RouteTable {
   /** A numeric identity just got the DIRTY flag. */
   private queueKey(key: number): void {
     this.dirtyNum++;
-    if (this.walking) return;
-    if (this.queueTail === QUEUE_MAX) {
-      if (this.queueHead > 0) {
-        this.queue.copyWithin(0, this.queueHead, this.queueTail);
-        this.queueTail -= this.queueHead;
-        this.queueHead = 0;
-      } else {
-        // Too many: every flagged row is found by walking the table from now on.
-        this.walking = true;
-        this.cursor = 0;
-        this.cursorGeneration = this.num.generation;
-        this.queueHead = 0;
-        this.queueTail = 0;
-        return;
-      }
+    let last = this.chunks[this.chunks.length - 1];
+    if (this.tail === CHUNK) {
+      last = this.spare.pop() ?? new Float64Array(CHUNK);
+      this.chunks.push(last);
+      this.tail = 0;
     }
-    this.queue[this.queueTail++] = key;
+    last[this.tail++] = key;
   }
 
   /**
@@ -287,15 +275,24 @@ export class RouteTable {
    */
   takeDirty(out: RouteKey[], max: number): number {
     out.length = 0;
-    if (this.walking) this.walkDirty(out, max);
-    else {
-      while (out.length < max && this.queueHead < this.queueTail) {
-        out.push(this.queue[this.queueHead++]);
+    const chunks = this.chunks;
+    while (out.length < max) {
+      const first = chunks[0];
+      const end = chunks.length === 1 ? this.tail : CHUNK;
+      if (this.head === end) {
+        if (chunks.length === 1) {
+          this.head = 0;
+          this.tail = 0;
+          break;
+        }
+        chunks.shift();
+        if (this.spare.length < SPARE_CHUNKS) this.spare.push(first);
+        this.head = 0;
+        continue;
       }
-      if (this.queueHead === this.queueTail) {
-        this.queueHead = 0;
-        this.queueTail = 0;
-      }
+      const n = Math.min(end - this.head, max - out.length);
+      for (let i = 0; i < n; i++) out.push(first[this.head + i]);
+      this.head += n;
     }
     while (out.length < max && this.queueStrHead < this.queueStr.length) {
       const key = this.queueStr[this.queueStrHead++];
@@ -307,33 +304,6 @@ export class RouteTable {
       this.queueStrHead = 0;
     }
     return out.length;
-  }
-
-  /** Collects flagged rows in memory order from the cursor (wrapping once the end is reached). */
-  private walkDirty(out: RouteKey[], max: number): void {
-    const t = this.num;
-    // Rows flagged behind the cursor are found on the next round; a rehash moved every row.
-    let budget = this.dirtyNum - out.length;
-    for (let round = 0; round < 3 && out.length < max && budget > 0; round++) {
-      if (this.cursorGeneration !== t.generation || this.cursor >= t.capacity) {
-        this.cursor = 0;
-        this.cursorGeneration = t.generation;
-      }
-      const cap = t.capacity;
-      let s = this.cursor;
-      for (; s < cap && out.length < max; s++) {
-        if (t.has(s) && this.flagsAt(s) & F_DIRTY) {
-          out.push(t.keyAt(s));
-          budget--;
-        }
-      }
-      this.cursor = s;
-    }
-    if (this.dirtyNum - out.length <= 0) {
-      // Everything flagged is in `out`: back to queueing by key.
-      this.walking = false;
-      this.cursor = 0;
-    }
   }
 
   /** Queues every identity with a BGP route, or with a kernel route `include` accepts. */

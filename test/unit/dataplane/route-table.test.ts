@@ -1,7 +1,6 @@
 // The compact per-route state: kernel bodies with reference counts, BGP next-hop sets, claims, and
-// the diff queue — every identity marked dirty is handed to the diff, once per marking, whether
-// it was queued by key or found by walking the rows after the queue overflowed (also across a
-// table resize in the middle of a walk).
+// the diff queue — every identity marked dirty is handed to the diff, once per marking, across
+// queue chunks and table resizes.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RouteKey } from "../../../src/dataplane/model.js";
@@ -33,7 +32,7 @@ function drain(t: RouteTable): RouteKey[] {
 }
 
 describe("RouteTable", () => {
-  it("hands every dirty identity to the diff exactly once, queued or walked", () => {
+  it("hands every dirty identity to the diff exactly once", () => {
     fc.assert(
       fc.property(
         fc.array(
@@ -76,7 +75,7 @@ describe("RouteTable", () => {
     );
   });
 
-  it("finds rows flagged behind the walk's cursor and after a resize", () => {
+  it("hands over identities flagged again after their diff, and after the table grew", () => {
     const t = new RouteTable(new RouteBodies());
     for (let i = 0; i < 20_000; i++) t.setBgp((24 << 24) | i, 1);
     const out: RouteKey[] = [];
