@@ -8,8 +8,8 @@
  * Every form takes --json and --control SOCKET.
  */
 import { parseArgs } from "node:util";
-import { errorMessage } from "../../common/errors.js";
 import type { ConfigJson, ProtocolsJson, RoutesJson } from "../../daemon/index.js";
+import { formatJson as json, runControlCommand, UsageError } from "../control-command.js";
 import { request } from "../ctl-client.js";
 import { formatConfig } from "../format/config.js";
 import { formatProtocols } from "../format/protocols.js";
@@ -22,31 +22,19 @@ const USAGE = `usage: wren show protocols [NAME|ADDRESS] [--all] [--json] [--con
        wren show routes --why PREFIX [--json]
        wren show config [--json] [--control SOCKET]`;
 
-class UsageError extends Error {}
-
-function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
-}
-
-export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (err) {
-    console.error(`wren show: ${errorMessage(err)}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed === "help") {
-    console.log(USAGE);
-    return 0;
-  }
-  try {
-    process.stdout.write(await parsed());
-    return 0;
-  } catch (err) {
-    console.error(`wren show: ${errorMessage(err)}`);
-    return 1;
-  }
+export function run(args: string[]): Promise<number> {
+  return runControlCommand(
+    {
+      name: "show",
+      usage: USAGE,
+      parse,
+      async execute(view) {
+        process.stdout.write(await view());
+        return 0;
+      },
+    },
+    args,
+  );
 }
 
 function parse(args: string[]): "help" | (() => Promise<string>) {
