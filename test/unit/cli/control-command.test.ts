@@ -58,7 +58,7 @@ describe.each(commands)("wren $name", ({ name, run, usage }) => {
     const r = await capture(() => run([...args, "--bogus"]));
     expect(r.code).toBe(2);
     expect(r.out).toBe("");
-    expect(r.err).toMatch(new RegExp(`^wren ${name}: .*'--bogus'.*\\n${escape(usage)}`));
+    expect(r.err).toMatch(new RegExp(`^wren ${name}: .*'--bogus'.*\\n${escapeRegExp(usage)}`));
   });
 
   it("--control without a socket path is a usage mistake (exit 2)", async () => {
@@ -76,6 +76,6 @@ describe.each(commands)("wren $name", ({ name, run, usage }) => {
   });
 });
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
