@@ -133,12 +133,15 @@ async function child(name) {
     new URL("bgp/wire/index.js", dist)
   );
   const { realClock } = await import(new URL("common/clock.js", dist));
+  const { syntheticPeer, syntheticSession } = await import(
+    new URL("bgp/rib/synthetic-peer.js", dist)
+  );
 
   const N = spec.prefixes;
   const peers = [];
   for (let f = 0; f < spec.feeders; f++)
-    peers.push(peerConfig(`feeder${f}`, `10.1.${f}.2`, 65001 + f));
-  peers.push(peerConfig("down", "10.2.0.2", 65100));
+    peers.push(syntheticPeer(`feeder${f}`, `10.1.${f}.2`, 65001 + f));
+  peers.push(syntheticPeer("down", "10.2.0.2", 65100));
   const config = {
     routerId: "10.0.0.1",
     asNumber: 64512,
@@ -158,7 +161,7 @@ async function child(name) {
   const engine = new RibEngine({ clock: realClock });
   engine.configure(config);
   const sessions = new Map();
-  for (const p of peers) sessions.set(p.name, negotiated(p));
+  for (const p of peers) sessions.set(p.name, syntheticSession(p));
 
   // Pre-encode the feeds (not timed).
   const ctx = makeContext({ as4: true });
@@ -258,62 +261,6 @@ function encodeFeed(N, feeder, mix, ctx, packUpdates, NlriBuilder) {
     out.push(...packUpdates({ family: "ipv4", attributes: attrs, announce: b.build() }, ctx));
   }
   return out;
-}
-
-function peerConfig(name, address, asNumber) {
-  return {
-    name,
-    type: "global",
-    address,
-    port: 179,
-    asNumber,
-    localAsNumber: 64512,
-    families: ["ipv4"],
-    passive: false,
-    rrClient: false,
-    clusterId: null,
-    nextHop: "auto",
-    sourceAddress: null,
-    multihop: null,
-    ttlSecurity: 0,
-    gracefulRestartTime: 120,
-    holdTime: 240,
-    keepaliveTime: 80,
-    connectRetryTime: 5,
-    allowasIn: 0,
-    password: null,
-    addPaths: "off",
-    importPolicy: [],
-    exportPolicy: ["all"],
-    maxPrefix: null,
-    shutdown: false,
-    description: "",
-  };
-}
-
-function negotiated(p) {
-  return {
-    peerId: p.name,
-    localAs: 64512,
-    remoteAs: p.asNumber,
-    localRouterId: "10.0.0.1",
-    remoteRouterId: p.address,
-    ibgp: false,
-    holdTime: 90,
-    keepaliveTime: 30,
-    as4: true,
-    families: ["ipv4-unicast"],
-    addPathReceive: [],
-    addPathSend: [],
-    extendedMessage: false,
-    extendedNextHop: [],
-    routeRefresh: true,
-    enhancedRouteRefresh: false,
-    gracefulRestart: null,
-    localAddress: "10.0.0.1",
-    remoteAddress: p.address,
-    remoteHostname: null,
-  };
 }
 
 if (args.includes("--child")) {

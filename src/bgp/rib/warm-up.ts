@@ -16,61 +16,16 @@ import { NlriBuilder } from "../wire/nlri.js";
 import { packUpdates } from "../wire/pack.js";
 import type { PathAttributes } from "../wire/types.js";
 import type { RibEngine } from "./engine.js";
+import { syntheticPeer, syntheticSession } from "./synthetic-peer.js";
 
+/** A synthetic peer of the warm-up, exporting through `exportPolicy`. */
 function peer(name: string, address: string, asNumber: number, exportPolicy: string[]): PeerConfig {
-  return {
-    name,
-    type: "global",
-    address,
-    port: 179,
-    asNumber,
-    localAsNumber: 64512,
-    families: ["ipv4"],
-    passive: false,
-    rrClient: false,
-    clusterId: null,
-    nextHop: "auto",
-    sourceAddress: null,
-    multihop: null,
-    ttlSecurity: 0,
-    gracefulRestartTime: 120,
-    holdTime: 240,
-    keepaliveTime: 80,
-    connectRetryTime: 5,
-    allowasIn: 0,
-    password: null,
-    addPaths: "off",
-    importPolicy: [],
-    exportPolicy,
-    maxPrefix: null,
-    shutdown: false,
-    description: "warm-up",
-  };
+  return syntheticPeer(name, address, asNumber, { exportPolicy, description: "warm-up" });
 }
 
+/** The session a warm-up peer negotiated (our router ID and address 192.0.2.1). */
 function session(p: PeerConfig): NegotiatedSession {
-  return {
-    peerId: p.name,
-    localAs: 64512,
-    remoteAs: p.asNumber,
-    localRouterId: "192.0.2.1",
-    remoteRouterId: p.address,
-    ibgp: p.asNumber === 64512,
-    holdTime: 90,
-    keepaliveTime: 30,
-    as4: true,
-    families: ["ipv4-unicast"],
-    addPathReceive: [],
-    addPathSend: [],
-    extendedMessage: false,
-    extendedNextHop: [],
-    routeRefresh: true,
-    enhancedRouteRefresh: false,
-    gracefulRestart: null,
-    localAddress: "192.0.2.1",
-    remoteAddress: p.address,
-    remoteHostname: null,
-  };
+  return syntheticSession(p, { localRouterId: "192.0.2.1", localAddress: "192.0.2.1" });
 }
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so every warm-up is the same. */

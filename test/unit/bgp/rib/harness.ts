@@ -6,6 +6,7 @@
 
 import type { RibLimits } from "../../../../src/bgp/rib/engine.js";
 import { RibEngine } from "../../../../src/bgp/rib/index.js";
+import { syntheticPeer, syntheticSession } from "../../../../src/bgp/rib/synthetic-peer.js";
 import {
   contextFromNegotiated,
   decodeUpdate,
@@ -33,42 +34,8 @@ import { formatPrefix, parsePrefix } from "../../../../src/common/ip/prefix.js";
 
 export const ACCEPT_ALL: RoutePolicy = { name: "all", statements: [{ result: "accept" }] };
 
-export function peerConfig(
-  name: string,
-  address: string,
-  asNumber: number,
-  overrides: Partial<PeerConfig> = {},
-): PeerConfig {
-  return {
-    name,
-    type: "global",
-    address,
-    port: 179,
-    asNumber,
-    localAsNumber: 64512,
-    families: [address.includes(":") ? "ipv6" : "ipv4"],
-    passive: false,
-    rrClient: false,
-    clusterId: null,
-    nextHop: "auto",
-    sourceAddress: null,
-    multihop: null,
-    ttlSecurity: 0,
-    gracefulRestartTime: 120,
-    holdTime: 240,
-    keepaliveTime: 80,
-    connectRetryTime: 5,
-    allowasIn: 0,
-    password: null,
-    addPaths: "off",
-    importPolicy: [],
-    exportPolicy: ["all"],
-    maxPrefix: null,
-    shutdown: false,
-    description: "",
-    ...overrides,
-  };
-}
+/** A global peer with the defaults of src/bgp/rib/synthetic-peer.ts (exports through "all"). */
+export const peerConfig = syntheticPeer;
 
 export function speakerConfig(
   peers: PeerConfig[],
@@ -103,31 +70,26 @@ export interface SessionOptions {
   as4?: boolean;
 }
 
+/** The SessionOptions fields; any other key (a fixture's typo) is ignored. */
+const SESSION_OPTIONS: readonly (keyof SessionOptions)[] = [
+  "families",
+  "addPathReceive",
+  "addPathSend",
+  "routeRefresh",
+  "enhancedRouteRefresh",
+  "gracefulRestart",
+  "localAddress",
+  "localLinkLocalAddress",
+  "remoteRouterId",
+  "as4",
+];
+
+/** The session `peer` negotiated: the synthetic defaults, with the options given in `o`. */
 export function negotiated(peer: PeerConfig, o: SessionOptions = {}): NegotiatedSession {
-  const v6 = peer.address.includes(":");
-  return {
-    peerId: peer.name,
-    localAs: peer.localAsNumber,
-    remoteAs: peer.asNumber,
-    localRouterId: "10.0.0.1",
-    remoteRouterId: o.remoteRouterId ?? (v6 ? "192.0.2.1" : peer.address),
-    ibgp: peer.asNumber === peer.localAsNumber,
-    holdTime: 90,
-    keepaliveTime: 30,
-    as4: o.as4 ?? true,
-    families: o.families ?? [v6 ? "ipv6-unicast" : "ipv4-unicast"],
-    addPathReceive: o.addPathReceive ?? [],
-    addPathSend: o.addPathSend ?? [],
-    extendedMessage: false,
-    extendedNextHop: [],
-    routeRefresh: o.routeRefresh ?? true,
-    enhancedRouteRefresh: o.enhancedRouteRefresh ?? false,
-    gracefulRestart: o.gracefulRestart ?? null,
-    localAddress: o.localAddress ?? (v6 ? "2001:db8::1" : "10.0.0.1"),
-    localLinkLocalAddress: o.localLinkLocalAddress ?? null,
-    remoteAddress: peer.address,
-    remoteHostname: null,
-  };
+  const given: SessionOptions = {};
+  for (const k of SESSION_OPTIONS)
+    if (o[k] !== undefined) (given as Record<string, unknown>)[k] = o[k];
+  return syntheticSession(peer, { localLinkLocalAddress: null, ...given });
 }
 
 /** A readable UPDATE: IPv4 prefixes go in the NLRI/Withdrawn fields, IPv6 ones in MP_*. */
