@@ -73,6 +73,25 @@ export class DaemonMetrics {
           }
         },
       });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: r,
+        collect() {
+          this.set(read());
+        },
+      });
+    const counter = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers: r,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
 
     peerGauge(
       "wren_bgp_session_established",
@@ -160,49 +179,31 @@ export class DaemonMetrics {
         this.set({ family: "ipv6" }, s.locRibPrefixes.ipv6);
       },
     });
-    new Gauge({
-      name: "wren_bgp_graceful_restart_in_progress",
-      help: "1 while wren waits for its peers' End-of-RIB after its own graceful restart.",
-      registers: r,
-      collect() {
-        this.set(self.sources.speakerStatus()?.gracefulRestartInProgress ? 1 : 0);
-      },
-    });
-    new Counter({
-      name: "wren_kernel_route_operations_total",
-      help: "Kernel route changes (add, replace, delete) sent over rtnetlink.",
-      registers: r,
-      collect() {
-        this.reset();
-        this.inc(self.sources.dataplaneCounters()?.routeOps ?? 0);
-      },
-    });
-    new Counter({
-      name: "wren_kernel_route_errors_total",
-      help: "Kernel route changes the kernel refused (retried on the next resync).",
-      registers: r,
-      collect() {
-        this.reset();
-        this.inc(self.sources.dataplaneCounters()?.routeErrors ?? 0);
-      },
-    });
-    new Counter({
-      name: "wren_dataplane_reconciles_total",
-      help: "Dataplane reconciliation passes (plan changes and periodic resyncs).",
-      registers: r,
-      collect() {
-        this.reset();
-        this.inc(self.sources.dataplaneCounters()?.reconciles ?? 0);
-      },
-    });
-    new Gauge({
-      name: "wren_dataplane_last_reconcile_seconds",
-      help: "Duration of the last dataplane reconciliation pass.",
-      registers: r,
-      collect() {
-        this.set((self.sources.dataplaneCounters()?.lastReconcileMs ?? 0) / 1000);
-      },
-    });
+    gauge(
+      "wren_bgp_graceful_restart_in_progress",
+      "1 while wren waits for its peers' End-of-RIB after its own graceful restart.",
+      () => (self.sources.speakerStatus()?.gracefulRestartInProgress ? 1 : 0),
+    );
+    counter(
+      "wren_kernel_route_operations_total",
+      "Kernel route changes (add, replace, delete) sent over rtnetlink.",
+      () => self.sources.dataplaneCounters()?.routeOps ?? 0,
+    );
+    counter(
+      "wren_kernel_route_errors_total",
+      "Kernel route changes the kernel refused (retried on the next resync).",
+      () => self.sources.dataplaneCounters()?.routeErrors ?? 0,
+    );
+    counter(
+      "wren_dataplane_reconciles_total",
+      "Dataplane reconciliation passes (plan changes and periodic resyncs).",
+      () => self.sources.dataplaneCounters()?.reconciles ?? 0,
+    );
+    gauge(
+      "wren_dataplane_last_reconcile_seconds",
+      "Duration of the last dataplane reconciliation pass.",
+      () => (self.sources.dataplaneCounters()?.lastReconcileMs ?? 0) / 1000,
+    );
     this.reconcileDuration = new Histogram<"trigger">({
       name: "wren_reconcile_duration_seconds",
       help: "Time to read the datastore, render and apply a configuration change, by trigger.",
@@ -216,30 +217,15 @@ export class DaemonMetrics {
       labelNames: ["result", "trigger"],
       registers: r,
     });
-    new Gauge({
-      name: "wren_config_valid",
-      help: "0 while the last datastore change is refused (the last good configuration runs).",
-      registers: r,
-      collect() {
-        this.set(self.sources.configOk() ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: "wren_config_generation",
-      help: "Number of configurations applied since start.",
-      registers: r,
-      collect() {
-        this.set(self.sources.generation());
-      },
-    });
-    new Gauge({
-      name: "wren_ready",
-      help: "1 when /readyz answers 200.",
-      registers: r,
-      collect() {
-        this.set(self.sources.ready() ? 1 : 0);
-      },
-    });
+    gauge(
+      "wren_config_valid",
+      "0 while the last datastore change is refused (the last good configuration runs).",
+      () => (self.sources.configOk() ? 1 : 0),
+    );
+    gauge("wren_config_generation", "Number of configurations applied since start.", () =>
+      self.sources.generation(),
+    );
+    gauge("wren_ready", "1 when /readyz answers 200.", () => (self.sources.ready() ? 1 : 0));
     new Gauge<"version" | "node" | "router_id" | "as_number">({
       name: "wren_info",
       help: "Constant 1 with wren's version, node name, router id and AS number as labels.",
