@@ -8,10 +8,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../../../src/lab/exec.js";
-import { isAlive, killProcess, stopProcesses } from "../../../src/lab/process.js";
 import type { Lab } from "../netns.js";
 import { paths } from "../tools.js";
-import { waitFor } from "../wait.js";
+import { DaemonPeer, started } from "./daemon-peer.js";
 import { type BgpPeerRunner, type BgpState, normalizeBgpState, waitForState } from "./runner.js";
 
 /** "2" = BIRD 2.0; "1" = BIRD 1.6 IPv4 (`bird`); "1-6" = BIRD 1.6 IPv6 (`bird6`). */
@@ -132,26 +131,17 @@ export interface BirdPeerOptions {
   readonly gracefulRestartRecovery?: boolean;
 }
 
-export class BirdPeer implements BgpPeerRunner {
+export class BirdPeer extends DaemonPeer implements BgpPeerRunner {
   readonly kind: "bird2" | "bird1" | "bird1-6";
-  readonly ns: string;
-  readonly dir: string;
   readonly variant: BirdVariant;
-  private pid: number | undefined;
   private config: string;
   private readonly recovery: boolean;
 
-  constructor(
-    private readonly lab: Lab,
-    private readonly node: string,
-    config: string,
-    opts: BirdPeerOptions = {},
-  ) {
+  constructor(lab: Lab, node: string, config: string, opts: BirdPeerOptions = {}) {
+    super(lab, node, opts.name ?? "bird");
     this.recovery = opts.gracefulRestartRecovery === true;
     this.variant = opts.variant ?? "2";
     this.kind = this.variant === "2" ? "bird2" : this.variant === "1" ? "bird1" : "bird1-6";
-    this.ns = lab.ns(node);
-    this.dir = lab.dir(node, opts.name ?? "bird");
     this.config = config;
   }
 
@@ -171,57 +161,25 @@ export class BirdPeer implements BgpPeerRunner {
   }
 
   async start(): Promise<void> {
-    if (this.pid !== undefined && isAlive(this.pid))
-      throw new Error(`${this.kind} in ${this.ns} already running`);
+    this.assertNotRunning(this.kind);
     const { daemon } = binaries(this.variant);
     const conf = this.writeConfig();
-    // parse check first: a config error then names the file and line instead of a dead daemon
-    const check = await run(daemon, ["-p", "-c", conf], { allowFailure: true });
-    if (check.code !== 0) {
-      throw new Error(
-        `${this.kind} config ${conf} rejected: ${(check.stderr || check.stdout).trim()}`,
-      );
-    }
-    const p = await this.lab.spawn(
-      this.node,
-      `${this.kind}`,
+    await this.checkConfig(this.kind, conf, daemon, ["-p", "-c", conf]);
+    await this.launch(
+      this.kind,
       daemon,
       ["-f", "-c", conf, "-s", this.socket, ...(this.recovery ? ["-R"] : [])],
       {
         logFile: join(this.dir, "stderr.log"),
-      },
-    );
-    this.pid = p.pid;
-    await waitFor(
-      `${this.kind} control socket ${this.socket} answering`,
-      async () => {
-        if (!isAlive(p.pid)) {
+        waitingFor: `${this.kind} control socket ${this.socket} answering`,
+        ready: async () => (await this.birdcRaw(["show", "status"], true)).code === 0,
+        exited: (p) => {
           const err = existsSync(p.logFile) ? readFileSync(p.logFile, "utf8").trim() : "";
-          throw new Error(`${this.kind} exited: ${err}`);
-        }
-        return (await this.birdcRaw(["show", "status"], true)).code === 0;
+          return `${this.kind} exited: ${err}`;
+        },
+        timeoutMs: 10_000,
       },
-      { timeoutMs: 10_000, intervalMs: 50 },
     );
-  }
-
-  async stop(): Promise<void> {
-    if (this.pid === undefined) return;
-    await stopProcesses([this.pid], { ns: this.ns, graceMs: 5000 });
-    this.lab.forgetProcess(this.pid);
-    this.pid = undefined;
-  }
-
-  async kill(): Promise<void> {
-    if (this.pid === undefined) return;
-    await killProcess(this.pid, { ns: this.ns });
-    this.lab.forgetProcess(this.pid);
-    this.pid = undefined;
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
   }
 
   /** Replaces the configuration and reloads it (`birdc configure`). */
@@ -232,10 +190,6 @@ export class BirdPeer implements BgpPeerRunner {
     if (!/Reconfigured|Reconfiguration in progress|Reconfiguration confirmed/i.test(out)) {
       throw new Error(`${this.kind} in ${this.ns} did not accept the new config: ${out.trim()}`);
     }
-  }
-
-  get processId(): number | undefined {
-    return this.pid;
   }
 
   private birdcRaw(args: readonly string[], allowFailure = false) {
@@ -276,7 +230,5 @@ export async function startBird(
   config: string,
   opts: BirdPeerOptions = {},
 ): Promise<BirdPeer> {
-  const p = new BirdPeer(lab, node, config, opts);
-  await p.start();
-  return p;
+  return started(new BirdPeer(lab, node, config, opts));
 }

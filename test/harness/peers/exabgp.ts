@@ -12,11 +12,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { run } from "../../../src/lab/exec.js";
-import { isAlive, killProcess, pidsIn, stopProcesses } from "../../../src/lab/process.js";
+import { isAlive, pidsIn, stopProcesses } from "../../../src/lab/process.js";
 import type { Lab } from "../netns.js";
 import { paths } from "../tools.js";
-import { waitFor } from "../wait.js";
+import { DaemonPeer, started } from "./daemon-peer.js";
 import { type BgpPeerRunner, type BgpState, waitForState } from "./runner.js";
 
 export const EXABGP_HELPER = fileURLToPath(new URL("./exabgp-api.mjs", import.meta.url));
@@ -54,20 +53,16 @@ export function withApiProcess(config: string, dir: string): string {
   return proc + config.replace(/^(\s*neighbor\s+[0-9A-Fa-f:.]+\s*\{)\s*$/gm, `$1\n${api}`);
 }
 
-export class ExabgpPeer implements BgpPeerRunner {
+export class ExabgpPeer extends DaemonPeer implements BgpPeerRunner {
   readonly kind = "exabgp" as const;
-  readonly ns: string;
-  readonly dir: string;
-  private pid: number | undefined;
 
   constructor(
-    private readonly lab: Lab,
-    private readonly node: string,
+    lab: Lab,
+    node: string,
     private config: string,
     private readonly opts: ExabgpPeerOptions = {},
   ) {
-    this.ns = lab.ns(node);
-    this.dir = lab.dir(node, opts.name ?? "exabgp");
+    super(lab, node, opts.name ?? "exabgp");
   }
 
   private env(): Record<string, string> {
@@ -88,41 +83,27 @@ export class ExabgpPeer implements BgpPeerRunner {
   }
 
   async start(): Promise<void> {
-    if (this.pid !== undefined && isAlive(this.pid))
-      throw new Error(`exabgp in ${this.ns} already running`);
+    this.assertNotRunning("exabgp");
     const conf = join(this.dir, "exabgp.conf");
     writeFileSync(conf, withApiProcess(this.config, this.dir));
     for (const f of ["api.ready", "state.json", "rib-in.json"]) {
       const p = join(this.dir, f);
       if (existsSync(p)) writeFileSync(p, f === "api.ready" ? "" : "{}");
     }
-    const check = await run(paths.exabgp, ["--validate", conf], {
+    await this.checkConfig("exabgp", conf, paths.exabgp, ["--validate", conf], {
       env: this.env(),
-      allowFailure: true,
+      detail: (r) => (r.stdout + r.stderr).trim().split("\n").slice(-8).join("\n"),
     });
-    if (check.code !== 0) {
-      throw new Error(
-        `exabgp config ${conf} rejected: ${(check.stdout + check.stderr).trim().split("\n").slice(-8).join("\n")}`,
-      );
-    }
-    const p = await this.lab.spawn(this.node, "exabgp", paths.exabgp, [conf], {
+    const ready = join(this.dir, "api.ready");
+    await this.launch("exabgp", paths.exabgp, [conf], {
       env: this.env(),
       logFile: join(this.dir, "exabgp.out"),
+      waitingFor: `exabgp API helper in ${this.ns} (${ready})`,
+      ready: () => existsSync(ready) && readFileSync(ready, "utf8").trim() !== "",
+      exited: (p) =>
+        `exabgp exited: ${readFileSync(p.logFile, "utf8").trim().split("\n").slice(-5).join(" | ")}`,
+      timeoutMs: 20_000,
     });
-    this.pid = p.pid;
-    const ready = join(this.dir, "api.ready");
-    await waitFor(
-      `exabgp API helper in ${this.ns} (${ready})`,
-      () => {
-        if (!isAlive(p.pid)) {
-          throw new Error(
-            `exabgp exited: ${readFileSync(p.logFile, "utf8").trim().split("\n").slice(-5).join(" | ")}`,
-          );
-        }
-        return existsSync(ready) && readFileSync(ready, "utf8").trim() !== "";
-      },
-      { timeoutMs: 20_000, intervalMs: 50 },
-    );
   }
 
   private async stopHelpers(): Promise<void> {
@@ -137,25 +118,16 @@ export class ExabgpPeer implements BgpPeerRunner {
     await stopProcesses(mine, { ns: this.ns, graceMs: 1000 });
   }
 
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
     if (this.pid === undefined) return;
-    await stopProcesses([this.pid], { ns: this.ns, graceMs: 5000 });
-    this.lab.forgetProcess(this.pid);
-    this.pid = undefined;
+    await super.stop();
     await this.stopHelpers();
   }
 
-  async kill(): Promise<void> {
+  override async kill(): Promise<void> {
     if (this.pid === undefined) return;
-    await killProcess(this.pid, { ns: this.ns });
-    this.lab.forgetProcess(this.pid);
-    this.pid = undefined;
+    await super.kill();
     await this.stopHelpers();
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
   }
 
   setConfig(config: string): void {
@@ -282,7 +254,5 @@ export async function startExabgp(
   config: string,
   opts: ExabgpPeerOptions = {},
 ): Promise<ExabgpPeer> {
-  const p = new ExabgpPeer(lab, node, config, opts);
-  await p.start();
-  return p;
+  return started(new ExabgpPeer(lab, node, config, opts));
 }

@@ -5,6 +5,7 @@
  */
 import { FrrInstance, type FrrOptions } from "../../../src/lab/frr.js";
 import type { Lab } from "../netns.js";
+import { started } from "./daemon-peer.js";
 import { type BgpPeerRunner, type BgpState, waitForState } from "./runner.js";
 
 export interface FrrPeerOptions {
@@ -51,7 +52,5 @@ export async function startFrr(
   config: string,
   opts: FrrPeerOptions = {},
 ): Promise<FrrPeer> {
-  const p = new FrrPeer(lab, node, config, opts);
-  await p.start();
-  return p;
+  return started(new FrrPeer(lab, node, config, opts));
 }

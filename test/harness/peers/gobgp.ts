@@ -10,11 +10,11 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run, runIn } from "../../../src/lab/exec.js";
-import { isAlive, killProcess, stopProcesses } from "../../../src/lab/process.js";
+import { runIn } from "../../../src/lab/exec.js";
 import type { Lab } from "../netns.js";
 import { paths } from "../tools.js";
-import { waitFor, waitUntil } from "../wait.js";
+import { waitUntil } from "../wait.js";
+import { DaemonPeer, started } from "./daemon-peer.js";
 import { buildMrt, nthPrefix } from "./mrt.js";
 import { type BgpPeerRunner, type BgpState, normalizeBgpState, waitForState } from "./runner.js";
 
@@ -33,21 +33,17 @@ export interface GobgpNeighbor {
   readonly [k: string]: unknown;
 }
 
-export class GobgpPeer implements BgpPeerRunner {
+export class GobgpPeer extends DaemonPeer implements BgpPeerRunner {
   readonly kind = "gobgp" as const;
-  readonly ns: string;
-  readonly dir: string;
   readonly apiPort: number;
-  private pid: number | undefined;
 
   constructor(
-    private readonly lab: Lab,
-    private readonly node: string,
+    lab: Lab,
+    node: string,
     private config: string,
     private readonly opts: GobgpPeerOptions = {},
   ) {
-    this.ns = lab.ns(node);
-    this.dir = lab.dir(node, opts.name ?? "gobgp");
+    super(lab, node, opts.name ?? "gobgp");
     this.apiPort = opts.apiPort ?? 50051;
   }
 
@@ -56,18 +52,16 @@ export class GobgpPeer implements BgpPeerRunner {
   }
 
   async start(): Promise<void> {
-    if (this.pid !== undefined && isAlive(this.pid))
-      throw new Error(`gobgpd in ${this.ns} already running`);
+    this.assertNotRunning("gobgpd");
     const type = this.opts.configType ?? "toml";
     writeFileSync(this.configFile, this.config);
-    const check = await run(paths.gobgpd, ["-d", "-t", type, "-f", this.configFile], {
-      allowFailure: true,
-    });
-    if (check.code !== 0) {
-      throw new Error(
-        `gobgpd config ${this.configFile} rejected: ${(check.stderr || check.stdout).trim()}`,
-      );
-    }
+    await this.checkConfig("gobgpd", this.configFile, paths.gobgpd, [
+      "-d",
+      "-t",
+      type,
+      "-f",
+      this.configFile,
+    ]);
     const args = [
       "-t",
       type,
@@ -81,46 +75,18 @@ export class GobgpPeer implements BgpPeerRunner {
       this.opts.logLevel ?? "info",
       ...(this.opts.gracefulRestart ? ["-r"] : []),
     ];
-    const p = await this.lab.spawn(this.node, "gobgpd", paths.gobgpd, args, {
+    await this.launch("gobgpd", paths.gobgpd, args, {
       logFile: join(this.dir, "gobgpd.log"),
+      waitingFor: `gobgpd API on 127.0.0.1:${this.apiPort} in ${this.ns}`,
+      ready: async () => (await this.gobgpRaw(["global"], true)).code === 0,
+      exited: (p) => `gobgpd exited (log: ${p.logFile})`,
+      timeoutMs: 10_000,
     });
-    this.pid = p.pid;
-    await waitFor(
-      `gobgpd API on 127.0.0.1:${this.apiPort} in ${this.ns}`,
-      async () => {
-        if (!isAlive(p.pid)) throw new Error(`gobgpd exited (log: ${p.logFile})`);
-        return (await this.gobgpRaw(["global"], true)).code === 0;
-      },
-      { timeoutMs: 10_000, intervalMs: 50 },
-    );
-  }
-
-  async stop(): Promise<void> {
-    if (this.pid === undefined) return;
-    await stopProcesses([this.pid], { ns: this.ns, graceMs: 5000 });
-    this.lab.forgetProcess(this.pid);
-    this.pid = undefined;
-  }
-
-  async kill(): Promise<void> {
-    if (this.pid === undefined) return;
-    await killProcess(this.pid, { ns: this.ns });
-    this.lab.forgetProcess(this.pid);
-    this.pid = undefined;
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
   }
 
   /** New configuration, applied at the next (re)start. */
   setConfig(config: string): void {
     this.config = config;
-  }
-
-  get processId(): number | undefined {
-    return this.pid;
   }
 
   private gobgpRaw(args: readonly string[], allowFailure = false) {
@@ -247,7 +213,5 @@ export async function startGobgp(
   config: string,
   opts: GobgpPeerOptions = {},
 ): Promise<GobgpPeer> {
-  const p = new GobgpPeer(lab, node, config, opts);
-  await p.start();
-  return p;
+  return started(new GobgpPeer(lab, node, config, opts));
 }
