@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run as reload } from "../../../src/cli/commands/reload.js";
 import { run as show } from "../../../src/cli/commands/show.js";
 import { run as status } from "../../../src/cli/commands/status.js";
@@ -17,6 +17,7 @@ import {
   peer,
   plan,
 } from "../daemon/fakes.js";
+import { capture } from "./capture-output.js";
 
 let dir: string;
 let sock: string;
@@ -75,29 +76,6 @@ afterAll(async () => {
   await daemon.stop("test end");
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function capture(fn: () => Promise<number>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    out.push(String(s));
-    return true;
-  });
-  const e = vi.spyOn(console, "error").mockImplementation((s) => {
-    err.push(String(s));
-  });
-  const l = vi.spyOn(console, "log").mockImplementation((s) => {
-    out.push(`${String(s)}\n`);
-  });
-  try {
-    const code = await fn();
-    return { code, out: out.join(""), err: err.join("\n") };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    l.mockRestore();
-  }
-}
 
 describe("CLI commands", () => {
   it("status --json prints the status object", async () => {

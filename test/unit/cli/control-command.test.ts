@@ -4,37 +4,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { run as reload } from "../../../src/cli/commands/reload.js";
 import { run as show } from "../../../src/cli/commands/show.js";
 import { run as status } from "../../../src/cli/commands/status.js";
+import { capture } from "./capture-output.js";
 
 const dir = mkdtempSync(join(tmpdir(), "wren-ctl-cmd-"));
 const absent = join(dir, "absent.sock");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function capture(fn: () => Promise<number>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    out.push(String(s));
-    return true;
-  });
-  const e = vi.spyOn(console, "error").mockImplementation((s) => {
-    err.push(String(s));
-  });
-  const l = vi.spyOn(console, "log").mockImplementation((s) => {
-    out.push(`${String(s)}\n`);
-  });
-  try {
-    const code = await fn();
-    return { code, out: out.join(""), err: err.join("\n") };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    l.mockRestore();
-  }
-}
 
 const commands = [
   { name: "status", run: status, usage: "usage: wren status [--json] [--control SOCKET]" },
