@@ -133,7 +133,7 @@ async function child(name) {
     new URL("bgp/wire/index.js", dist)
   );
   const { realClock } = await import(new URL("common/clock.js", dist));
-  const { syntheticPeer, syntheticSession } = await import(
+  const { syntheticPeer, syntheticSession, syntheticSpeakerConfig } = await import(
     new URL("bgp/rib/synthetic-peer.js", dist)
   );
 
@@ -142,19 +142,7 @@ async function child(name) {
   for (let f = 0; f < spec.feeders; f++)
     peers.push(syntheticPeer(`feeder${f}`, `10.1.${f}.2`, 65001 + f));
   peers.push(syntheticPeer("down", "10.2.0.2", 65100));
-  const config = {
-    routerId: "10.0.0.1",
-    asNumber: 64512,
-    listen: { address: null, port: 179 },
-    clusterId: null,
-    gracefulRestart: { enabled: true, restartTime: 120, convergenceTimeout: 300 },
-    peers,
-    policies: [{ name: "all", statements: [{ result: "accept" }] }],
-    originate: [],
-    maxPaths: 1,
-    multipathRelax: false,
-    alwaysCompareMed: false,
-  };
+  const config = syntheticSpeakerConfig(peers);
 
   if (arg("--mode") === "warm") await RibEngine.warmUp();
   const mem0 = memory();

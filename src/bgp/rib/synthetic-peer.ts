@@ -1,16 +1,48 @@
 /**
  * Synthetic peers for driving a RIB engine without a datastore or a session: a PeerConfig with
- * the defaults of a plain global unicast peer of local AS 64512, and the NegotiatedSession such
- * a peer would end up with (4-octet ASes, route refresh, no ADD-PATH, no graceful restart).
+ * the defaults of a plain global unicast peer of local AS 64512, the NegotiatedSession such a
+ * peer would end up with (4-octet ASes, route refresh, no ADD-PATH, no graceful restart), and the
+ * SpeakerConfig around them (one accept-all policy named "all", single path).
  * Used by the JIT warm-up's throwaway engines (warm-up.ts), the RIB unit-test harness and the
  * RIB benchmark (scripts/bench/rib.bench.mjs, through dist/), so all three build them one way.
  * Implements no RFC section itself: it only fills in configuration and negotiation results.
  */
 import type { NegotiatedSession } from "../../common/contracts/bgp-engines.js";
-import type { PeerConfig } from "../../common/contracts/speaker-config.js";
+import type { RoutePolicy } from "../../common/contracts/policy.js";
+import type { PeerConfig, SpeakerConfig } from "../../common/contracts/speaker-config.js";
 
 /** The local AS every synthetic peer is configured against. */
 export const SYNTHETIC_LOCAL_AS = 64512;
+
+/** The policy synthetic peers export through by default: accept everything. */
+export const SYNTHETIC_ACCEPT_ALL: RoutePolicy = {
+  name: "all",
+  statements: [{ result: "accept" }],
+};
+
+/**
+ * A speaker with router ID 10.0.0.1 in AS 64512 and `peers`, the policy "all", graceful restart
+ * on, one path per prefix; `overrides` replace any field.
+ */
+export function syntheticSpeakerConfig(
+  peers: PeerConfig[],
+  overrides: Partial<SpeakerConfig> = {},
+): SpeakerConfig {
+  return {
+    routerId: "10.0.0.1",
+    asNumber: SYNTHETIC_LOCAL_AS,
+    listen: { address: null, port: 179 },
+    clusterId: null,
+    gracefulRestart: { enabled: true, restartTime: 120, convergenceTimeout: 300 },
+    peers,
+    policies: [SYNTHETIC_ACCEPT_ALL],
+    originate: [],
+    maxPaths: 1,
+    multipathRelax: false,
+    alwaysCompareMed: false,
+    ...overrides,
+  };
+}
 
 /**
  * A global peer at `address` (IPv4 or IPv6, which also picks its family) in `asNumber`,

@@ -10,13 +10,13 @@
  * first real load with other shapes would run deoptimised code while it recompiles.
  */
 import type { NegotiatedSession } from "../../common/contracts/bgp-engines.js";
-import type { PeerConfig, SpeakerConfig } from "../../common/contracts/speaker-config.js";
+import type { PeerConfig } from "../../common/contracts/speaker-config.js";
 import { makeContext } from "../wire/context.js";
 import { NlriBuilder } from "../wire/nlri.js";
 import { packUpdates } from "../wire/pack.js";
 import type { PathAttributes } from "../wire/types.js";
 import type { RibEngine } from "./engine.js";
-import { syntheticPeer, syntheticSession } from "./synthetic-peer.js";
+import { syntheticPeer, syntheticSession, syntheticSpeakerConfig } from "./synthetic-peer.js";
 
 /** A synthetic peer of the warm-up, exporting through `exportPolicy`. */
 function peer(name: string, address: string, asNumber: number, exportPolicy: string[]): PeerConfig {
@@ -177,13 +177,8 @@ export async function warmUpEngine(
     peer("ebgp", "192.0.2.22", 4200000002, ["pool", "all"]),
   ];
   for (let round = 0; round < rounds; round++) {
-    const config: SpeakerConfig = {
+    const config = syntheticSpeakerConfig([ebgpFeeder, ibgpFeeder, ...sinks], {
       routerId: "192.0.2.1",
-      asNumber: 64512,
-      listen: { address: null, port: 179 },
-      clusterId: null,
-      gracefulRestart: { enabled: true, restartTime: 120, convergenceTimeout: 300 },
-      peers: [ebgpFeeder, ibgpFeeder, ...sinks],
       policies: [
         { name: "all", statements: [{ result: "accept" }] },
         {
@@ -196,11 +191,9 @@ export async function warmUpEngine(
           ],
         },
       ],
-      originate: [],
       maxPaths: round === 0 ? 2 : 1,
       multipathRelax: true,
-      alwaysCompareMed: false,
-    };
+    });
     const engine = make();
     engine.configure(config);
     engine.onSessionMessage((m) => {

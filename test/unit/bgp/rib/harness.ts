@@ -6,7 +6,12 @@
 
 import type { RibLimits } from "../../../../src/bgp/rib/engine.js";
 import { RibEngine } from "../../../../src/bgp/rib/index.js";
-import { syntheticPeer, syntheticSession } from "../../../../src/bgp/rib/synthetic-peer.js";
+import {
+  SYNTHETIC_ACCEPT_ALL,
+  syntheticPeer,
+  syntheticSession,
+  syntheticSpeakerConfig,
+} from "../../../../src/bgp/rib/synthetic-peer.js";
 import {
   contextFromNegotiated,
   decodeUpdate,
@@ -32,30 +37,13 @@ import type { RoutePolicy } from "../../../../src/common/contracts/policy.js";
 import type { PeerConfig, SpeakerConfig } from "../../../../src/common/contracts/speaker-config.js";
 import { formatPrefix, parsePrefix } from "../../../../src/common/ip/prefix.js";
 
-export const ACCEPT_ALL: RoutePolicy = { name: "all", statements: [{ result: "accept" }] };
+export const ACCEPT_ALL: RoutePolicy = SYNTHETIC_ACCEPT_ALL;
 
 /** A global peer with the defaults of src/bgp/rib/synthetic-peer.ts (exports through "all"). */
 export const peerConfig = syntheticPeer;
 
-export function speakerConfig(
-  peers: PeerConfig[],
-  overrides: Partial<SpeakerConfig> = {},
-): SpeakerConfig {
-  return {
-    routerId: "10.0.0.1",
-    asNumber: 64512,
-    listen: { address: null, port: 179 },
-    clusterId: null,
-    gracefulRestart: { enabled: true, restartTime: 120, convergenceTimeout: 300 },
-    peers,
-    policies: [ACCEPT_ALL],
-    originate: [],
-    maxPaths: 1,
-    multipathRelax: false,
-    alwaysCompareMed: false,
-    ...overrides,
-  };
-}
+/** A speaker with the defaults of src/bgp/rib/synthetic-peer.ts (policy ACCEPT_ALL). */
+export const speakerConfig = syntheticSpeakerConfig;
 
 export interface SessionOptions {
   families?: AfiSafiName[];
