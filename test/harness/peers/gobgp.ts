@@ -126,27 +126,16 @@ export class GobgpPeer extends DaemonPeer implements BgpPeerRunner {
 
   /** Originates a prefix, e.g. addRoute("10.1.0.0/24", "community", "65000:1", "med", "10"). */
   async addRoute(prefix: string, ...attrs: string[]): Promise<void> {
-    await this.gobgp(
-      "global",
-      "rib",
-      "-a",
-      prefix.includes(":") ? "ipv6" : "ipv4",
-      "add",
-      prefix,
-      ...attrs,
-    );
+    await this.changeRoute("add", prefix, attrs);
   }
 
   async deleteRoute(prefix: string, ...attrs: string[]): Promise<void> {
-    await this.gobgp(
-      "global",
-      "rib",
-      "-a",
-      prefix.includes(":") ? "ipv6" : "ipv4",
-      "del",
-      prefix,
-      ...attrs,
-    );
+    await this.changeRoute("del", prefix, attrs);
+  }
+
+  private async changeRoute(op: "add" | "del", prefix: string, attrs: string[]): Promise<void> {
+    const family = prefix.includes(":") ? "ipv6" : "ipv4";
+    await this.gobgp("global", "rib", "-a", family, op, prefix, ...attrs);
   }
 
   private async hasPrefix(family: string, prefix: string): Promise<boolean> {
