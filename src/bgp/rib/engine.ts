@@ -65,6 +65,14 @@ export interface RibLimits {
    * peers still get UPDATEs, in fewer, fuller messages). 1 = every slice.
    */
   readonly outEvery: number;
+  /**
+   * Prefixes turned into kernel route changes per slice at most (the dataplane's work per route
+   * follows each batch on the same thread, so this bounds that slice too). Kernel batches follow
+   * the same inbound priority as UPDATE generation: while received work is queued they are made
+   * every `outEvery`-th slice only, so a table load reaches the Loc-RIB first and the kernel
+   * right after, and a steady inbound stream cannot starve the kernel.
+   */
+  readonly kernelPerSlice: number;
 }
 
 const DEFAULT_LIMITS: RibLimits = {
@@ -73,6 +81,7 @@ const DEFAULT_LIMITS: RibLimits = {
   peerTurn: 1024,
   maxInFlight: 256,
   outEvery: 8,
+  kernelPerSlice: 8192,
 };
 
 const LOCAL_CONFIG_BASE = {
@@ -481,6 +490,8 @@ export class RibEngine {
 
   private hasRunnableWork(): boolean {
     if (this.inQueue.length > 0) return true;
+    if (this.core.ribs.ipv4.kernelDirty.length > 0 || this.core.ribs.ipv6.kernelDirty.length > 0)
+      return true;
     for (const p of this.outQueue)
       if (p.inFlight < this.limits.maxInFlight && p.up && hasExportWork(p)) return true;
     return false;
@@ -513,16 +524,16 @@ export class RibEngine {
     if (this.disposed) return;
     try {
       this.runInbound();
-      // Inbound priority: while received messages are still queued, UPDATE generation gets
-      // every `outEvery`-th slice only, so a table load reaches the Loc-RIB sooner; it runs
-      // every slice again as soon as the inboxes are empty (the sockets have nothing more for
-      // us). The kernel batch follows every slice: it is that slice's changes (batching several
-      // slices made one slice in eight a long one).
+      // Inbound priority: while received messages are still queued, UPDATE generation and the
+      // kernel batch get every `outEvery`-th slice only, so a table load reaches the Loc-RIB
+      // sooner (the dataplane's per-route work runs on this thread after each kernel batch);
+      // both run every slice again as soon as the inboxes are empty (the sockets have nothing
+      // more for us). A kernel batch is at most `kernelPerSlice` prefixes, so no slice is long.
       if (this.inQueue.length === 0 || ++this.outDeferred >= this.limits.outEvery) {
         this.outDeferred = 0;
         this.runOutbound();
+        this.flushKernel();
       }
-      this.flushKernel();
       this.core.store.sweep();
     } catch (err) {
       this.core.log?.error({ err }, "RIB work slice failed");
@@ -580,7 +591,9 @@ export class RibEngine {
   private flushKernel(): void {
     const upserts: BgpRoute[] = [];
     const withdrawals: Prefix[] = [];
-    for (const family of FAMILIES) this.kernel.flush(this.core.ribs[family], upserts, withdrawals);
+    let budget = this.limits.kernelPerSlice;
+    for (const family of FAMILIES)
+      budget = this.kernel.flush(this.core.ribs[family], upserts, withdrawals, budget);
     if (upserts.length > 0 || withdrawals.length > 0)
       this.core.emitKernel({ upserts, withdrawals });
   }

@@ -1,6 +1,7 @@
 /**
- * Best paths for the kernel: at the end of every work slice the prefixes whose best path or ECMP
- * set may have changed are turned into one `BgpRouteBatch` (upserts and withdrawals). Only
+ * Best paths for the kernel: at the end of a work slice (every slice, or every `outEvery`-th while
+ * received work is queued: engine.ts) up to `kernelPerSlice` prefixes whose best path or ECMP set
+ * may have changed are turned into one `BgpRouteBatch` (upserts and withdrawals). Only
  * BGP-learned routes are sent: a prefix whose best path is locally originated is withdrawn from
  * the kernel view (the dataplane owns blackholes and local routes).
  *
@@ -41,9 +42,14 @@ export class KernelOut {
 
   constructor(private readonly core: RibCore) {}
 
-  /** Turns the kernel queue of `rib` into route changes appended to the given arrays. */
-  flush(rib: FamilyRib, upserts: BgpRoute[], withdrawals: Prefix[]): void {
-    for (let p = rib.kernelDirty.shift(); p >= 0; p = rib.kernelDirty.shift()) {
+  /**
+   * Turns up to `budget` entries of the kernel queue of `rib` into route changes appended to the
+   * given arrays; returns the budget left (the rest stays queued for the next slice).
+   */
+  flush(rib: FamilyRib, upserts: BgpRoute[], withdrawals: Prefix[], budget: number): number {
+    for (; budget > 0; budget--) {
+      const p = rib.kernelDirty.shift();
+      if (p < 0) break;
       if (!rib.prefixes.isLive(p)) continue;
       const want = this.desired(rib, p);
       const cur = rib.kernelNh[p];
@@ -61,6 +67,7 @@ export class KernelOut {
         rib.prefixes.unref(p);
       }
     }
+    return budget;
   }
 
   private release(id: number): void {

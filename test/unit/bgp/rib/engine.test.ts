@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { formatPrefix } from "../../../../src/common/ip/prefix.js";
 import { peerConfig, RibHarness, speakerConfig, type UpdateSummary } from "./harness.js";
 
 const A = peerConfig("A", "10.0.0.2", 65001);
@@ -541,6 +542,63 @@ describe("RibEngine inbound priority", () => {
     // not in every slice.
     expect(generations).toBeGreaterThanOrEqual(2);
     expect(generations).toBeLessThanOrEqual(N / 4 + 1);
+  });
+});
+
+describe("RibEngine kernel batches", () => {
+  it("while received UPDATEs are queued, kernel batches are made every outEvery-th slice only, and every route still reaches the kernel view", async () => {
+    const { RibEngine } = await import("../../../../src/bgp/rib/index.js");
+    const { negotiated, encodeSpec } = await import("./harness.js");
+    const h = new RibHarness(speakerConfig([A]));
+    const engine = new RibEngine({
+      clock: h.clock,
+      limits: { inSliceMs: 0, peerTurn: 1_000_000, outEvery: 4 },
+    });
+    let batches = 0;
+    let routes = 0;
+    let locRibAtFirstBatch = -1;
+    engine.onKernelRoutes((b) => {
+      batches++;
+      routes += b.upserts.length;
+      if (locRibAtFirstBatch < 0) locRibAtFirstBatch = engine.locRibSize().ipv4;
+    });
+    engine.configure(speakerConfig([A]));
+    engine.handle({ type: "sessionUp", peerId: "A", negotiated: negotiated(A) });
+    await engine.idle();
+    const N = 40;
+    for (let i = 0; i < N; i++) {
+      const m = encodeSpec({ announce: [`10.8.${i}.0/24`], asPath: "65001", nextHop: "10.0.0.2" });
+      engine.handle({ type: "update", peerId: "A", body: m.subarray(19) });
+    }
+    await engine.idle();
+    expect(routes).toBe(N);
+    // Deferred, not starved: the first batch came while the load was still being received.
+    expect(locRibAtFirstBatch).toBeGreaterThan(0);
+    expect(locRibAtFirstBatch).toBeLessThan(N);
+    // 40 inbound slices: a batch in every 4th (plus once after the inbox ran dry).
+    expect(batches).toBeLessThanOrEqual(N / 4 + 1);
+  });
+
+  it("a batch holds at most kernelPerSlice prefixes; the rest follows in the next slices", async () => {
+    const { RibEngine } = await import("../../../../src/bgp/rib/index.js");
+    const { negotiated, encodeSpec } = await import("./harness.js");
+    const h = new RibHarness(speakerConfig([A]));
+    const engine = new RibEngine({ clock: h.clock, limits: { kernelPerSlice: 3 } });
+    const sizes: number[] = [];
+    const seen = new Set<string>();
+    engine.onKernelRoutes((b) => {
+      sizes.push(b.upserts.length + b.withdrawals.length);
+      for (const u of b.upserts) seen.add(formatPrefix(u.prefix));
+    });
+    engine.configure(speakerConfig([A]));
+    engine.handle({ type: "sessionUp", peerId: "A", negotiated: negotiated(A) });
+    await engine.idle();
+    const announce = Array.from({ length: 10 }, (_, i) => `10.9.${i}.0/24`);
+    const m = encodeSpec({ announce, asPath: "65001", nextHop: "10.0.0.2" });
+    engine.handle({ type: "update", peerId: "A", body: m.subarray(19) });
+    await engine.idle();
+    expect(sizes).toEqual([3, 3, 3, 1]);
+    expect([...seen].sort()).toEqual([...announce].sort());
   });
 });
 
