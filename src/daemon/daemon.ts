@@ -23,6 +23,7 @@ import type {
   SpeakerStatus,
 } from "../common/contracts/index.js";
 import { errorMessage } from "../common/errors.js";
+import { trimFreedMemory } from "../common/native/memory.js";
 import { createControlHandlers } from "./control/handlers.js";
 import { type ControlServer, startControlServer } from "./control/server.js";
 import type { ConfigSource, Engines, PlanSnapshot } from "./engines.js";
@@ -30,6 +31,7 @@ import { DaemonError, systemErrorCode } from "./errors.js";
 import { closeHttpServer, startHttpServer } from "./http-server.js";
 import { KernelConvergence } from "./kernel-convergence.js";
 import type { Logger } from "./logger.js";
+import { MemoryRelease } from "./memory-release.js";
 import { DaemonMetrics } from "./metrics.js";
 import type { RunOptions } from "./options.js";
 import { checkBgpPort, checkDatastore, checkPrivileges } from "./preflight.js";
@@ -56,6 +58,8 @@ export interface DaemonDeps {
   readonly readyThresholdMs?: number;
   /** A stop step taking longer is abandoned (default 15 s). */
   readonly stopStepDeadlineMs?: number;
+  /** Releases freed heap memory after route bursts (default: malloc_trim through wren_memory). */
+  readonly trimFreedMemory?: () => boolean;
 }
 
 /** A stop step (speaker, dataplane, ...) that takes longer is abandoned so the stop completes. */
@@ -91,6 +95,8 @@ export class Daemon {
   /** Set while restarting: gates the stale-route sweep (see kernel-convergence.ts). */
   private kernelConvergence: KernelConvergence | null = null;
   private stopModeUsed: StopMode | null = null;
+  /** Gives freed heap memory back once a burst of route changes has settled. */
+  private memoryRelease: MemoryRelease | null = null;
   readonly metrics: DaemonMetrics;
 
   constructor(
@@ -264,7 +270,17 @@ export class Daemon {
         },
       });
     }
-    speaker.onRoutes((batch) => dataplane.applyBgpRoutes(batch));
+    const memoryRelease = new MemoryRelease({
+      clock: this.clock,
+      trim: this.deps.trimFreedMemory ?? trimFreedMemory,
+      onTrim: (ms, released) =>
+        this.log.debug({ ms: Math.round(ms * 10) / 10, released }, "freed heap memory trimmed"),
+    });
+    this.memoryRelease = memoryRelease;
+    speaker.onRoutes((batch) => {
+      dataplane.applyBgpRoutes(batch);
+      memoryRelease.noteChanges(batch.upserts.length + batch.withdrawals.length);
+    });
     speaker.onEvent((event) => this.onSpeakerEvent(event));
 
     this.reconfigurer = new Reconfigurer({
@@ -385,6 +401,7 @@ export class Daemon {
     this.phaseValue = "stopping";
     this.stopModeUsed = mode;
     this.kernelConvergence?.cancel();
+    this.memoryRelease?.stop();
     this.log.info(
       { reason, mode },
       mode === "graceful"
@@ -432,6 +449,7 @@ export class Daemon {
   private async abortStart(): Promise<void> {
     this.phaseValue = "stopping";
     this.kernelConvergence?.cancel();
+    this.memoryRelease?.stop();
     const quiet = async (fn: () => Promise<void> | void | undefined) => {
       try {
         await fn();

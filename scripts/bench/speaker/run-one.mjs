@@ -5,10 +5,26 @@
 // and the run ends when the RIB, the kernel (where the receiver installs routes) and the
 // downstream peer all hold every prefix, or at the deadline. Everything is removed afterwards,
 // also when something failed.
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADDR, BenchLab } from "./lab.mjs";
 import { DOWN_AS, rssBytes, startReceiver, WATCH_AS } from "./receivers.mjs";
+
+/**
+ * With BENCH_SMAPS_DIR set, copies each receiver process's /proc/PID/smaps before and after the
+ * load (DIR/PID.before.smaps, DIR/PID.after.smaps): where the RSS growth is, mapping by mapping.
+ */
+function saveSmaps(pids, when) {
+  const dir = process.env.BENCH_SMAPS_DIR;
+  if (!dir) return;
+  for (const pid of Object.values(pids)) {
+    try {
+      writeFileSync(join(dir, `${pid}.${when}.smaps`), readFileSync(`/proc/${pid}/smaps`));
+    } catch {
+      // the process is gone: nothing to keep
+    }
+  }
+}
 
 const here = new URL(".", import.meta.url).pathname;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -231,6 +247,7 @@ export async function runOne(kind, spec, opts) {
     await sleep(1000);
     const pids = recv.pids();
     const rssBefore = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, rssBytes(p)]));
+    saveSmaps(pids, "before");
     const goAt = Date.now();
     wtHelper.send("mark");
     fdHelper.send("go");
@@ -266,6 +283,7 @@ export async function runOne(kind, spec, opts) {
     const t0 = Math.min(...est.map((e) => e.t));
     await sleep(2000);
     const rssAfter = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, rssBytes(p)]));
+    saveSmaps(pids, "after");
 
     // Reports.
     wtHelper.send("report");

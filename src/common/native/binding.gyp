@@ -9,6 +9,11 @@
       "target_name": "wren_netns",
       "sources": ["wren_netns.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
+    },
+    {
+      "target_name": "wren_memory",
+      "sources": ["wren_memory.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
     }
   ]
 }

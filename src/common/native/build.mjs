@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Builds wren's two small N-API addons with node-gyp (binding.gyp here):
+// Builds wren's three small N-API addons with node-gyp (binding.gyp here):
 //   wren_sockopt  TCP-MD5 (RFC 2385), TTL, GTSM minimum TTL (RFC 5082), DSCP for BGP sockets
 //   wren_netns    setns(2) for the calling thread, so the CNI plugin can open rtnetlink sockets
 //                 inside a container's network namespace
+//   wren_memory   malloc_trim(3): freed heap memory back to the kernel after a large table load
 // Run by the package's `install` script, so `npm ci` builds them. Uses npm's bundled node-gyp
 // (npm exports its path in npm_config_node_gyp) and the machine's Node headers when they are
 // installed next to the node binary (no download). A failed build does not fail the install:
@@ -34,6 +35,6 @@ if (r.status !== 0) {
   console.warn(
     `[wren] building the native addons failed (${r.error?.message ?? `exit ${r.status}`}); ` +
       "BGP peers with password, ttlSecurity or multihop are refused and the CNI plugin uses " +
-      "nsenter until they build (node src/common/native/build.mjs)",
+      "nsenter until they build (node src/common/native/build.mjs); freed memory is not trimmed",
   );
 }

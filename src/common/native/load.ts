@@ -18,7 +18,7 @@ export interface AddonLoader<T> {
 export const BUILD_HINT = "build it with `node src/common/native/build.mjs`";
 
 /**
- * `name` is the addon's target name (wren_sockopt, wren_netns). The environment variable
+ * `name` is the addon's target name (wren_sockopt, wren_netns, wren_memory). The environment variable
  * `envOverride` may name another path, or `none` to pretend the addon is missing (tests of the
  * fallbacks).
  */
