@@ -2,10 +2,11 @@
 // Makes a fresh clone runnable with nothing but Node, npm and apt: installs npm packages when
 // node_modules is missing or older than the lockfile (`npm ci`), installs the Debian packages the
 // tests/labs use when running as root and they are missing, and compiles TypeScript to dist/ when
-// any source is newer than the last build. Used by `pretest`, `prelab` and `prebench`.
+// any source is newer than the last build, and rebuilds the native addons (src/common/native) when
+// one is missing or older than its C source (a checkout that pulled a new addon). Used by `pretest`, `prelab` and `prebench`.
 // Only Node built-ins here: this runs before node_modules exists.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -60,6 +61,20 @@ function ensureBuild() {
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
 }
 
+function ensureAddons() {
+  const dir = join(root, "src", "common", "native");
+  const gyp = readFileSync(join(dir, "binding.gyp"), "utf8");
+  const stale = [...gyp.matchAll(/"target_name":\s*"([^"]+)"/g)].some(([, name]) => {
+    const built = join(dir, "build", "Release", `${name}.node`);
+    return !existsSync(built) || statSync(built).mtimeMs < statSync(join(dir, `${name}.c`)).mtimeMs;
+  });
+  if (!stale) return;
+  console.error("[ensure-ready] building the native addons");
+  // build.mjs warns and exits 0 when it cannot build: the features that need an addon say so.
+  run(process.execPath, [join(dir, "build.mjs")]);
+}
+
 ensureNpm();
 ensureDebs();
+ensureAddons();
 ensureBuild();
