@@ -23,6 +23,7 @@ import type {
   SpeakerStatus,
 } from "../common/contracts/index.js";
 import { errorMessage } from "../common/errors.js";
+import { collectGarbage } from "../common/gc.js";
 import { trimFreedMemory } from "../common/native/memory.js";
 import { createControlHandlers } from "./control/handlers.js";
 import { type ControlServer, startControlServer } from "./control/server.js";
@@ -272,9 +273,24 @@ export class Daemon {
     }
     const memoryRelease = new MemoryRelease({
       clock: this.clock,
-      trim: this.deps.trimFreedMemory ?? trimFreedMemory,
+      trim:
+        this.deps.trimFreedMemory ??
+        (() => {
+          // Typed arrays replaced while the tables grew are freed only when collected; then
+          // malloc keeps their memory until trimmed.
+          collectGarbage();
+          return trimFreedMemory();
+        }),
+      settled: () => dataplane.settled?.() ?? Promise.resolve(),
       onTrim: (ms, released) =>
-        this.log.debug({ ms: Math.round(ms * 10) / 10, released }, "freed heap memory trimmed"),
+        this.log.debug(
+          {
+            ms: Math.round(ms * 10) / 10,
+            released,
+            rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20),
+          },
+          "route burst settled: garbage collected and freed heap memory trimmed",
+        ),
     });
     this.memoryRelease = memoryRelease;
     speaker.onRoutes((batch) => {

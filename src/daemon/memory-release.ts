@@ -3,7 +3,8 @@
  * of route changes — a table load, a peer's table going away — has settled. The RIB's columns
  * and the dataplane's route table grow and shrink in steps while routes stream in; the freed
  * steps stay resident until trimmed. A trim costs a few milliseconds for a heap of hundreds of
- * MB, so it runs only after at least `minChanges` route changes and `quietMs` without any.
+ * MB, so it runs only after at least `minChanges` route changes and `quietMs` without any, once
+ * the dataplane has settled (its passes and the table check after bulk changes allocate too).
  */
 import type { Clock, TimerHandle } from "../common/clock.js";
 
@@ -15,6 +16,8 @@ export interface MemoryReleaseOptions {
   readonly minChanges?: number;
   /** Quiet time after the last change before trimming (ms, default 1,000). */
   readonly quietMs?: number;
+  /** Resolves when the work the burst caused is done (the dataplane's passes and table check). */
+  readonly settled?: () => Promise<void>;
   /** Told after each trim: how long it took and whether it released memory. */
   readonly onTrim?: (ms: number, released: boolean) => void;
 }
@@ -24,6 +27,7 @@ export class MemoryRelease {
   private timer: TimerHandle | null = null;
   private readonly minChanges: number;
   private readonly quietMs: number;
+  private stopped = false;
 
   constructor(private readonly options: MemoryReleaseOptions) {
     this.minChanges = options.minChanges ?? 10_000;
@@ -39,6 +43,7 @@ export class MemoryRelease {
   }
 
   stop(): void {
+    this.stopped = true;
     this.timer?.cancel();
     this.timer = null;
   }
@@ -46,6 +51,16 @@ export class MemoryRelease {
   private run(): void {
     this.timer = null;
     this.changes = 0;
+    const settled = this.options.settled?.() ?? Promise.resolve();
+    void settled.then(
+      () => this.trimNow(),
+      () => this.trimNow(),
+    );
+  }
+
+  private trimNow(): void {
+    // Stopped, or a new burst began while the dataplane settled: its own timer trims after it.
+    if (this.stopped || this.timer !== null) return;
     const clock = this.options.clock;
     const t0 = clock.now();
     const released = this.options.trim();

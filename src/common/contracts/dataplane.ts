@@ -159,6 +159,8 @@ export interface DataplaneAgent {
   /** The speaker has re-converged after our restart: stale adopted BGP routes may be removed. */
   bgpConverged(): void;
   counters(): DataplaneCounters;
+  /** Resolves when no kernel work is pending or running (optional: fakes may leave it out). */
+  settled?(): Promise<void>;
   /** keepRoutes: graceful stop, leave every route in the kernel (BIRD `persist`). */
   stop(options: { keepRoutes: boolean }): Promise<void>;
 }

@@ -27,10 +27,9 @@
  * scan parts by "recycle-scan"), so a bulk change or a dump of a million routes allocates a few
  * buffers, not thousands.
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
 import { RawNetlinkSocket } from "netlink";
+import { collectGarbage } from "../../common/gc.js";
 import { NETLINK_ROUTE, NLMSG_DONE, NLMSG_ERROR, RTM_DELROUTE, RTM_NEWROUTE } from "./constants.js";
 import {
   type FromWorker,
@@ -114,15 +113,6 @@ function ownedCopy(parts: readonly Uint8Array[]): ArrayBuffer {
  * full GC of a heap of a few MB takes about a millisecond, on this thread.
  */
 const RECEIVED_GC_BYTES = 2 << 20;
-const collect: () => void = (() => {
-  try {
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as unknown;
-    return typeof gc === "function" ? (gc as () => void) : () => {};
-  } catch {
-    return () => {};
-  }
-})();
 
 function receivedCounter(): (bytes: number) => void {
   let received = 0;
@@ -131,7 +121,7 @@ function receivedCounter(): (bytes: number) => void {
     if (received >= RECEIVED_GC_BYTES) {
       received = 0;
       // After the current callback: the buffer just received is still in use.
-      setImmediate(collect);
+      setImmediate(collectGarbage);
     }
   };
 }
