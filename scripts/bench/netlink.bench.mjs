@@ -7,7 +7,8 @@
 //               RTM_NEWROUTE/RTM_DELROUTE on one socket, 256 per sendmsg (the kernel's limit),
 //   - wren:     the dataplane agent from dist/ (scripts/bench/netlink-wren.mjs): one BGP batch
 //               through the kernel policy, recursive next-hop resolution, diff and the pipelined
-//               netlink path, until every route is acknowledged.
+//               netlink path, until every route is acknowledged (and, reported apart, until
+//               the agent is idle again: after a bulk change it re-reads the table).
 // One warm-up round, then 3 measured rounds (tools interleaved); each figure is the median of
 // the 3. Also reports wren/ip-batch and wren/raw ratios, wren's worst event-loop delay, and the
 // CPU time per route of each tool (user + system, all threads: steadier than rates when the
@@ -145,6 +146,8 @@ const tools = {
     return {
       add: COUNT / w.addSeconds,
       del: COUNT / w.delSeconds,
+      addSettled: COUNT / w.addSettledSeconds,
+      delSettled: COUNT / w.delSettledSeconds,
       addCpu: w.addCpuMs / 1000,
       delCpu: w.delCpuMs / 1000,
       delay: w.maxLoopDelayMs,
@@ -190,6 +193,16 @@ for (const name of Object.keys(tools)) {
       note: `median of ${ROUNDS} (${fmtRuns(xs)} routes/s)`,
     });
   }
+}
+for (const phase of ["add", "del"]) {
+  const xs = results.wren.map((r) => r[`${phase}Settled`]);
+  rows.push({
+    case: `${phase === "add" ? "install" : "remove"} ${k} routes: wren until idle`,
+    metric: "throughput",
+    value: Math.round(median(xs)),
+    unit: "routes/s",
+    note: `median of ${ROUNDS} (${fmtRuns(xs)} routes/s); until the agent is idle, incl. re-reading the table after the bulk change`,
+  });
 }
 for (const name of Object.keys(tools)) {
   for (const phase of ["add", "del"]) {
