@@ -39,6 +39,7 @@ import { applyOriginate, type OriginatedRoute, validateOriginate } from "./origi
 import { generate, hasExportWork } from "./outbound.js";
 import { addressKey, PeerState } from "./peer-state.js";
 import { SessionLifecycle, walk } from "./sessions.js";
+import { syntheticPeer } from "./synthetic-peer.js";
 import { routeViews } from "./views.js";
 import { runWalk } from "./walks.js";
 import { warmUpEngine } from "./warm-up.js";
@@ -84,32 +85,19 @@ const DEFAULT_LIMITS: RibLimits = {
   kernelPerSlice: 8192,
 };
 
-const LOCAL_CONFIG_BASE = {
-  name: "(local)",
-  type: "global",
-  address: "0.0.0.0",
+/** The pseudo-peer that owns locally originated routes (no session, exports nothing). */
+const LOCAL_PEER_CONFIG: PeerConfig = syntheticPeer("(local)", "0.0.0.0", 0, {
   port: 0,
+  localAsNumber: 0,
   families: ["ipv4", "ipv6"],
   passive: true,
-  rrClient: false,
-  clusterId: null,
-  nextHop: "auto",
-  sourceAddress: null,
-  multihop: null,
-  ttlSecurity: 0,
   gracefulRestartTime: 0,
   holdTime: 0,
   keepaliveTime: 0,
   connectRetryTime: 0,
-  allowasIn: 0,
-  password: null,
-  addPaths: "off",
-  importPolicy: [],
   exportPolicy: [],
-  maxPrefix: null,
-  shutdown: false,
   description: "locally originated routes",
-} as const;
+});
 
 export class RibEngine {
   private readonly core: RibCore;
@@ -154,7 +142,7 @@ export class RibEngine {
     const policies = new PolicySet([]);
     this.local = new PeerState(
       LOCAL_PEER,
-      { ...LOCAL_CONFIG_BASE, asNumber: 0, localAsNumber: 0 } as PeerConfig,
+      LOCAL_PEER_CONFIG,
       { importChain: policies.chain([], "import"), exportChain: policies.chain([], "export") },
       this.core.ribs,
     );
@@ -238,10 +226,10 @@ export class RibEngine {
     o.multipathRelax = config.multipathRelax;
     o.alwaysCompareMed = config.alwaysCompareMed;
     this.local.config = {
-      ...LOCAL_CONFIG_BASE,
+      ...LOCAL_PEER_CONFIG,
       asNumber: config.asNumber,
       localAsNumber: config.asNumber,
-    } as PeerConfig;
+    };
     this.local.routerId = core.routerId;
 
     // Peers: added, changed (soft), removed.

@@ -1,6 +1,8 @@
 // In-test fakes of the engines the daemon wires together (speaker, dataplane, Calico config
 // source, plan differ) and a small node-plan builder. Only for unit tests of the daemon's own
 // logic: integration tests run the real engines.
+
+import { syntheticPeer } from "../../../src/bgp/rib/synthetic-peer.js";
 import {
   type BgpRouteBatch,
   type BgpState,
@@ -26,35 +28,15 @@ import type { ConfigSource, Engines, PlanSnapshot } from "../../../src/daemon/en
 import { createLogger } from "../../../src/daemon/logger.js";
 
 export function peer(address: string, extra: Partial<PeerConfig> = {}): PeerConfig {
-  return {
-    name: `Node_${address.replace(/[.:]/g, "_")}`,
+  return syntheticPeer(`Node_${address.replace(/[.:]/g, "_")}`, address, 65001, {
     type: "node specific",
-    address,
-    port: 179,
-    asNumber: 65001,
-    localAsNumber: 64512,
-    families: [address.includes(":") ? "ipv6" : "ipv4"],
-    passive: false,
-    rrClient: false,
-    clusterId: null,
-    nextHop: "auto",
-    sourceAddress: null,
-    multihop: null,
-    ttlSecurity: 0,
     gracefulRestartTime: PEER_DEFAULTS.gracefulRestartTime,
     holdTime: PEER_DEFAULTS.holdTime,
     keepaliveTime: PEER_DEFAULTS.keepaliveTime,
     connectRetryTime: PEER_DEFAULTS.connectRetryTime,
-    allowasIn: 0,
-    password: null,
-    addPaths: "off",
-    importPolicy: [],
     exportPolicy: [],
-    maxPrefix: null,
-    shutdown: false,
-    description: "",
     ...extra,
-  };
+  });
 }
 
 export function dataplane(extra: Partial<DesiredDataplane> = {}): DesiredDataplane {
