@@ -318,7 +318,8 @@ export async function run(args: string[]): Promise<number> {
                 : "",
               wren ? `  tail -f ${LAB_RUN_DIR}/${prefix}/nodes/${wren.name}/wren.log` : "",
               "tear down:",
-              `  npm run lab -- down${pfx}   (or: ${wrenCli} lab down ${lab.name}${pfx})`,
+              // The lab as the user named it (default: nothing), so `down` finds the same one.
+              `  npm run lab -- down${target === undefined ? "" : ` ${target}`}${pfx}   (or: ${wrenCli} lab down ${target ?? lab.name}${pfx})`,
             ]
               .filter(Boolean)
               .join("\n"),
