@@ -44,6 +44,8 @@ export interface SessionEngineOptions {
   readonly errorWaitInitial?: number;
   readonly errorWaitMax?: number;
   readonly errorForgetTime?: number;
+  /** DelayOpenTime (RFC 4271 §8.1.1) for peers whose PeerConfig has no `delayOpenTime`;
+   *  default 0 = off. */
   readonly delayOpenTime?: number;
 }
 
@@ -223,7 +225,7 @@ export class SessionEngine {
         continue;
       }
       if (JSON.stringify(old) === JSON.stringify(peer)) continue;
-      e.session.peer = peer;
+      e.session.applySoftChange(peer, fsmConfigFor(peer, this.globals(c)));
       if (old.shutdown !== peer.shutdown) {
         if (peer.shutdown) {
           e.session.stop(

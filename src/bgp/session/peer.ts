@@ -71,6 +71,7 @@ export interface GlobalSessionParams {
   readonly errorWaitInitial: number;
   readonly errorWaitMax: number;
   readonly errorForgetTime: number;
+  /** DelayOpenTime for peers whose config leaves `delayOpenTime` absent (0 = off). */
   readonly delayOpenTime: number;
 }
 
@@ -78,7 +79,7 @@ export function fsmConfigFor(peer: PeerConfig, g: GlobalSessionParams): FsmConfi
   return {
     passive: peer.passive,
     connectRetryTime: peer.connectRetryTime,
-    delayOpenTime: g.delayOpenTime,
+    delayOpenTime: peer.delayOpenTime ?? g.delayOpenTime,
     openSentHoldTime: 240,
     errorWaitInitial: g.errorWaitInitial,
     errorWaitMax: g.errorWaitMax,
@@ -162,6 +163,14 @@ export class PeerSession {
 
   get name(): string {
     return this.peer.name;
+  }
+
+  /** A change that does not need the session re-established (no `peerNeedsReset` field
+   *  changed): the new config is kept, and the FSM's local timers (ConnectRetry, DelayOpen) take
+   *  the new values from their next start on; a running session is left alone. */
+  applySoftChange(peer: PeerConfig, fsmConfig: FsmConfig): void {
+    this.peer = peer;
+    this.state = { ...this.state, config: fsmConfig };
   }
 
   get bgpState(): BgpState {

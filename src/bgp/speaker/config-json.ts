@@ -1,8 +1,8 @@
 /**
  * Reads a `SpeakerConfig` from JSON (`wren speaker --config FILE.json`, and its `configure`
  * command): validates every field with zod, fills the defaults an operator would expect from
- * BIRD/Calico (hold 240 s, keepalive 80 s, connect retry 5 s, graceful restart on with 120 s,
- * port 179, families from the peer address), canonicalises addresses, and reports errors with
+ * BIRD/Calico (hold 240 s, keepalive 80 s, connect retry 5 s, DelayOpen off, graceful restart
+ * on with 120 s, port 179, families from the peer address), canonicalises addresses, and reports errors with
  * the file and the field path (e.g. `speaker.json: peers[1].asNumber: expected number`).
  */
 import { z } from "zod";
@@ -56,6 +56,11 @@ const peerSchema = z
       .default(PEER_DEFAULTS.holdTime),
     keepaliveTime: seconds.default(PEER_DEFAULTS.keepaliveTime),
     connectRetryTime: z.number().int().min(1).max(65535).default(PEER_DEFAULTS.connectRetryTime),
+    // RFC 4271 §8.1.1; FRR's `timers delayopen` takes 1-240. Absent stays absent (= off).
+    delayOpenTime: z
+      .number()
+      .refine((v) => Number.isInteger(v) && v >= 0 && v <= 240, "whole seconds, 0 (off) to 240")
+      .optional(),
     allowasIn: z.number().int().min(0).max(10).default(0),
     password: z.string().min(1).max(80).nullable().default(null),
     addPaths: z.enum(["off", "receive", "send", "both"]).default("off"),

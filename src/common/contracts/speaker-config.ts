@@ -56,6 +56,10 @@ export interface PeerConfig {
   readonly holdTime: number;
   readonly keepaliveTime: number;
   readonly connectRetryTime: number;
+  /** RFC 4271 §8.1.1 DelayOpenTime (FRR `neighbor X timers delayopen N`): after the TCP
+   *  connection is up, wait this long for the peer's OPEN before sending ours (an OPEN received
+   *  meanwhile is answered at once). 0 = off; absent = the session engine's default (off). */
+  readonly delayOpenTime?: number;
   /** Accept routes whose AS_PATH contains our AS up to this many times (allowas-in). */
   readonly allowasIn: number;
   /** TCP-MD5 (RFC 2385) key; null = none. */

@@ -489,6 +489,102 @@ describe("session engine over loopback", () => {
     expect(a.engine.status("B")!.bgpState).toBe("Idle");
   });
 
+  describe("DelayOpen (RFC 4271 §8.1.1) from PeerConfig.delayOpenTime", () => {
+    /** A manual clock that remembers the delays of the timers set on it. */
+    class RecordingClock extends ManualClock {
+      readonly delays: number[] = [];
+      override setTimer(ms: number, fn: () => void) {
+        this.delays.push(ms);
+        return super.setTimer(ms, fn);
+      }
+    }
+    const openFromRaw: BgpMessage = {
+      type: "OPEN",
+      version: 4,
+      myAs: 65002,
+      holdTime: 9,
+      bgpId: "10.0.0.5",
+      capabilities: [{ type: "fourOctetAs", asn: 65002 }],
+      otherParameters: [],
+    };
+
+    async function passivePeer(clock: RecordingClock, over: Partial<PeerConfig>) {
+      const a = new Side({ clock });
+      engines.push(a.engine);
+      await a.engine.configure(speakerConfig("10.0.0.1", "127.0.0.1", 0, []));
+      const config = speakerConfig("10.0.0.1", "127.0.0.1", a.port(), [
+        peer("R", "127.0.0.5", 1, { passive: true, ...over }),
+      ]);
+      const result = await a.engine.configure(config);
+      return { a, config, result };
+    }
+
+    it("without delayOpenTime our OPEN goes out as soon as the connection is accepted", async () => {
+      const clock = new RecordingClock();
+      const { a } = await passivePeer(clock, {});
+      const raw = await rawPeer({ host: "127.0.0.1", port: a.port() }, "127.0.0.5");
+      await until(() => a.engine.status("R")!.bgpState === "OpenSent", "OpenSent");
+      await until(() => raw.received.length > 0, "our OPEN");
+      expect(raw.received[0].type).toBe("OPEN");
+    });
+
+    it("holds our OPEN back for delayOpenTime seconds, then sends it", async () => {
+      const clock = new RecordingClock();
+      const { a } = await passivePeer(clock, { delayOpenTime: 7 });
+      const raw = await rawPeer({ host: "127.0.0.1", port: a.port() }, "127.0.0.5");
+      await until(() => clock.delays.includes(7000), "the DelayOpen timer");
+      // The accept and the FSM step that chose DelayOpen over sending the OPEN are synchronous.
+      expect(a.engine.status("R")!.bgpState).toBe("Active");
+      clock.advance(6_900);
+      expect(a.engine.status("R")!.bgpState).toBe("Active");
+      clock.advance(100);
+      expect(a.engine.status("R")!.bgpState).toBe("OpenSent");
+      await until(() => raw.received.length > 0, "our OPEN after DelayOpen");
+      expect(raw.received.map((m) => m.type)).toEqual(["OPEN"]);
+    });
+
+    it("answers the peer's OPEN at once while DelayOpen runs (OPEN, KEEPALIVE)", async () => {
+      const clock = new RecordingClock();
+      const { a } = await passivePeer(clock, { delayOpenTime: 7 });
+      const raw = await rawPeer({ host: "127.0.0.1", port: a.port() }, "127.0.0.5");
+      await until(() => clock.delays.includes(7000), "the DelayOpen timer");
+      raw.send(openFromRaw);
+      await until(() => raw.received.length >= 2, "OPEN and KEEPALIVE");
+      expect(raw.received.map((m) => m.type)).toEqual(["OPEN", "KEEPALIVE"]);
+      raw.send({ type: "KEEPALIVE" });
+      await until(established(a, "R"), "Established without the DelayOpen timer firing");
+    });
+
+    it("a delayOpenTime change is soft (no reset) and applies to the next connection", async () => {
+      const clock = new RecordingClock();
+      const { a, config } = await passivePeer(clock, {});
+      const result = await a.engine.configure({
+        ...config,
+        peers: [{ ...config.peers[0], delayOpenTime: 7 }],
+      });
+      expect(result).toEqual({ added: [], removed: [], reset: [], softChanged: ["R"] });
+      await rawPeer({ host: "127.0.0.1", port: a.port() }, "127.0.0.5");
+      await until(() => clock.delays.includes(7000), "the DelayOpen timer");
+      expect(a.engine.status("R")!.bgpState).toBe("Active");
+    });
+
+    it("a peer's delayOpenTime 0 overrides the engine-wide default", async () => {
+      const clock = new RecordingClock();
+      const a = new Side({ clock, delayOpenTime: 7 });
+      engines.push(a.engine);
+      await a.engine.configure(speakerConfig("10.0.0.1", "127.0.0.1", 0, []));
+      await a.engine.configure(
+        speakerConfig("10.0.0.1", "127.0.0.1", a.port(), [
+          peer("R", "127.0.0.5", 1, { passive: true, delayOpenTime: 0 }),
+        ]),
+      );
+      const raw = await rawPeer({ host: "127.0.0.1", port: a.port() }, "127.0.0.5");
+      await until(() => raw.received.length > 0, "our OPEN");
+      expect(raw.received[0].type).toBe("OPEN");
+      expect(clock.delays).not.toContain(7000);
+    });
+  });
+
   it.skipIf(!loadSockopt())(
     `TCP-MD5: equal keys establish, a wrong key never does${loadSockopt() ? "" : " (skipped: the socket-option addon is not built)"}`,
     async () => {

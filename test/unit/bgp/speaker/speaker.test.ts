@@ -345,6 +345,42 @@ describe("speaker JSON configuration", () => {
     });
   });
 
+  it("passes delayOpenTime through per peer and leaves it absent (off) when not given", () => {
+    const c = speakerConfigFromJson({
+      routerId: "10.0.0.1",
+      asNumber: 65001,
+      peers: [
+        { name: "delayed", address: "10.0.0.2", asNumber: 65002, delayOpenTime: 10 },
+        { name: "off", address: "10.0.0.3", asNumber: 65003, delayOpenTime: 0 },
+        { name: "plain", address: "10.0.0.4", asNumber: 65004 },
+      ],
+    });
+    expect(c.peers.map((p) => p.delayOpenTime)).toEqual([10, 0, undefined]);
+    expect("delayOpenTime" in c.peers[2]).toBe(false);
+  });
+
+  it.each([
+    ["a negative value", -1],
+    ["a fraction", 1.5],
+    ["more than 240 s", 241],
+    ["a string", "5"],
+    ["null", null],
+  ])("refuses delayOpenTime as %s, naming the field", (_what, value) => {
+    expect(() =>
+      speakerConfigFromJson(
+        {
+          routerId: "10.0.0.1",
+          asNumber: 65001,
+          peers: [
+            { name: "ok", address: "10.0.0.3", asNumber: 65003 },
+            { name: "p", address: "10.0.0.2", asNumber: 65002, delayOpenTime: value },
+          ],
+        },
+        "s.json",
+      ),
+    ).toThrow(/^s\.json: peers\[1\]\.delayOpenTime: /);
+  });
+
   it("names the file and the field of a bad value", () => {
     expect(() =>
       speakerConfigFromJson(
