@@ -28,6 +28,8 @@ export interface CalicoConfigSourceOptions {
   readonly advertiseClusterIps?: string;
   readonly debounceMs?: number;
   readonly rescanMs?: number;
+  /** Seconds between full kernel resyncs (`wren run --route-refresh-interval`); default 90. */
+  readonly routeRefreshInterval?: number;
 }
 
 export class CalicoConfigSource {
@@ -46,6 +48,9 @@ export class CalicoConfigSource {
       advertiseClusterIps:
         this.options.advertiseClusterIps ?? process.env.CALICO_ADVERTISE_CLUSTER_IPS,
       loadErrors: loaded.errors,
+      ...(this.options.routeRefreshInterval !== undefined
+        ? { routeRefreshInterval: this.options.routeRefreshInterval }
+        : {}),
     });
     return { plan, errors: plan.errors, warnings: plan.warnings };
   }

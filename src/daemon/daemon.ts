@@ -208,6 +208,7 @@ export class Daemon {
           datastore: o.datastore,
           control: o.controlSocket,
           http: o.http ? `${o.http.host}:${o.http.port}` : null,
+          routeRefreshInterval: o.routeRefreshInterval ?? null,
           restarting: this.restartDecision.restarting,
           restartReason: this.restartDecision.reason,
         },
@@ -230,6 +231,9 @@ export class Daemon {
       datastore: o.datastore,
       node: o.node,
       logger: this.log.child({ component: "calico" }),
+      ...(o.routeRefreshInterval !== undefined
+        ? { routeRefreshInterval: o.routeRefreshInterval }
+        : {}),
     });
     const first = await this.source.read();
     const plan = first.plan;

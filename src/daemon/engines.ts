@@ -44,6 +44,8 @@ export interface ConfigSourceOptions {
   readonly datastore: string;
   readonly node: string;
   readonly logger: Logger;
+  /** Seconds between the dataplane's full kernel resyncs (the plan's resyncInterval). */
+  readonly routeRefreshInterval?: number;
 }
 
 export interface SpeakerOptions {
@@ -77,8 +79,14 @@ export const DATASTORE_DEBOUNCE_MS = 10;
 /** The real engines. */
 export function defaultEngines(): Engines {
   return {
-    createConfigSource: ({ datastore, node, logger }) =>
-      createConfigSource({ datastore, node, logger, debounceMs: DATASTORE_DEBOUNCE_MS }),
+    createConfigSource: ({ datastore, node, logger, routeRefreshInterval }) =>
+      createConfigSource({
+        datastore,
+        node,
+        logger,
+        debounceMs: DATASTORE_DEBOUNCE_MS,
+        ...(routeRefreshInterval !== undefined ? { routeRefreshInterval } : {}),
+      }),
     diffPlans,
     createSpeaker: ({ logger, clock, restarting }) => createSpeaker({ logger, clock, restarting }),
     createDataplane: ({ node, logger, clock, restarting }) =>

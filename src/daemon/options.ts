@@ -2,7 +2,8 @@
  * Options of `wren run` and their defaults (issue 6): datastore `config/`, node name from
  * NODENAME / CALICO_NODENAME / the hostname, control socket /run/wren/wren.sock, health and
  * metrics on 127.0.0.1:9099 (Felix's health port; per network namespace, so one default serves
- * one instance per namespace). Pure: the environment and hostname are passed in.
+ * one instance per namespace), kernel route refresh every 90 s (Felix's routeRefreshInterval).
+ * Pure: the environment and hostname are passed in.
  */
 import { dirname, join } from "node:path";
 import { DaemonError } from "./errors.js";
@@ -21,6 +22,10 @@ export const LOG_LEVELS: readonly LogLevel[] = [
 export const DEFAULT_DATASTORE = "config";
 export const DEFAULT_CONTROL_SOCKET = "/run/wren/wren.sock";
 export const DEFAULT_HTTP = "127.0.0.1:9099";
+/** Felix's RouteRefreshInterval default: a full kernel resync every 90 s. */
+export const DEFAULT_ROUTE_REFRESH_INTERVAL = 90;
+/** The longest interval a Node timer can hold (2^31−1 ms); a longer one would fire at once. */
+export const MAX_ROUTE_REFRESH_INTERVAL = Math.floor((2 ** 31 - 1) / 1000);
 
 export interface HttpListen {
   readonly host: string;
@@ -38,6 +43,8 @@ export interface RunOptions {
   readonly graceful: boolean;
   /** Restart-state file: remembers how the previous instance stopped. */
   readonly stateFile: string;
+  /** Seconds between full kernel resyncs (Felix routeRefreshInterval); default 90. */
+  readonly routeRefreshInterval?: number;
 }
 
 export interface RunFlags {
@@ -48,6 +55,7 @@ export interface RunFlags {
   readonly logLevel?: string;
   readonly noGraceful?: boolean;
   readonly stateFile?: string;
+  readonly routeRefreshInterval?: string;
 }
 
 export interface Environment {
@@ -97,6 +105,50 @@ export function parseLogLevel(text: string): LogLevel {
   );
 }
 
+/**
+ * Parses --route-refresh-interval: seconds (`90`, `2.5`) or a Felix/Go duration (`90s`, `1m30s`,
+ * `1.5m`, `1h`). At least 1 s (the agent's floor) and at most what a timer can hold. Felix's `0`
+ * ("never refresh") is refused: the periodic resync is wren's safety net for kernel changes
+ * its netlink subscription missed.
+ */
+export function parseRouteRefreshInterval(
+  text: string,
+  source = "--route-refresh-interval",
+): number {
+  const t = text.trim();
+  let seconds = Number.NaN;
+  if (/^\d+(?:\.\d+)?$/.test(t)) seconds = Number(t);
+  else if (/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(t)) {
+    const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+    seconds = 0;
+    for (const [, n, u] of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
+      seconds += Number(n) * unit[u as string]!;
+    }
+  }
+  if (!Number.isFinite(seconds) || seconds < 1 || seconds > MAX_ROUTE_REFRESH_INTERVAL) {
+    throw new DaemonError(
+      "DAEMON_USAGE",
+      `${source} "${text}" is not a number of seconds from 1 to ${MAX_ROUTE_REFRESH_INTERVAL} (e.g. 90, 30s, 5m)`,
+    );
+  }
+  return seconds;
+}
+
+/** --route-refresh-interval, else $WREN_ROUTE_REFRESH_INTERVAL, else 90 s. */
+function routeRefreshIntervalOf(flags: RunFlags, environment: Environment): number {
+  if (flags.routeRefreshInterval !== undefined) {
+    return parseRouteRefreshInterval(flags.routeRefreshInterval);
+  }
+  const fromEnv = environment.env.WREN_ROUTE_REFRESH_INTERVAL;
+  if (fromEnv !== undefined) {
+    return parseRouteRefreshInterval(
+      fromEnv,
+      "WREN_ROUTE_REFRESH_INTERVAL (--route-refresh-interval)",
+    );
+  }
+  return DEFAULT_ROUTE_REFRESH_INTERVAL;
+}
+
 /** The state file sits next to the control socket and is named after the node, so instances
  *  sharing a socket directory (one per namespace) keep separate restart states. */
 export function defaultStateFile(controlSocket: string, node: string): string {
@@ -122,5 +174,6 @@ export function resolveRunOptions(flags: RunFlags, environment: Environment): Ru
     logLevel: parseLogLevel(flags.logLevel ?? environment.env.WREN_LOG_LEVEL ?? "info"),
     graceful: !flags.noGraceful,
     stateFile: flags.stateFile ?? defaultStateFile(controlSocket, node),
+    routeRefreshInterval: routeRefreshIntervalOf(flags, environment),
   };
 }

@@ -26,6 +26,9 @@ export interface RenderOptions {
   readonly routerId?: string;
   /** CALICO_ADVERTISE_CLUSTER_IPS: overrides BGPConfiguration serviceClusterIPs when set. */
   readonly advertiseClusterIps?: string;
+  /** Seconds between the dataplane's full kernel resyncs (Felix routeRefreshInterval); the
+   *  datastore has no FelixConfiguration, so this comes from `wren run`. Default 90. */
+  readonly routeRefreshInterval?: number;
 }
 
 export class RenderContext {

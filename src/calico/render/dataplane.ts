@@ -13,7 +13,9 @@
  * - static routes: BGPPeer reachableBy (`<peer>/32 via <gw>`, owner bird);
  * - calico_kernel_programming as data: reject service CIDRs, per-pool encapsulation, the
  *   node's own subnets for CrossSubnet decisions;
- * - forwarding sysctls.
+ * - forwarding sysctls;
+ * - the full-resync period: `wren run --route-refresh-interval` (Felix routeRefreshInterval),
+ *   default 90 s.
  *
  * Tunnel addresses: the Node's ipv4IPIPTunnelAddr / ipv4VXLANTunnelAddr / ipv6VXLANTunnelAddr,
  * else the first address of the node's first block in a pool with that encapsulation (what
@@ -203,7 +205,7 @@ export function desiredDataplane(ctx: RenderContext, x: DataplaneInputs): Desire
     staticRoutes: staticRoutes.sort((a, b) => compareCidr(a.prefix, b.prefix)),
     kernelPolicy: { rejectCidrs: x.rejectCidrs, pools: kernelPools, nodeSubnets },
     sysctls: { ipv4Forwarding: true, ipv6Forwarding: usesV6 },
-    resyncInterval: RESYNC_INTERVAL,
+    resyncInterval: ctx.options.routeRefreshInterval ?? RESYNC_INTERVAL,
     workloadGracePeriod: WORKLOAD_GRACE_PERIOD,
   };
 }

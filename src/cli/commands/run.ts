@@ -6,6 +6,7 @@
  *   --http ADDR:PORT  health and metrics (default 127.0.0.1:9099; "none" to disable)
  *   --log-level L     trace|debug|info|warn|error (default info)
  *   --no-graceful     stop with withdraw-and-clean instead of graceful restart
+ *   --route-refresh-interval S  full kernel resync period (default 90 s, Felix's)
  * A start-up failure prints one line (what and how to fix) and exits non-zero.
  */
 import { hostname } from "node:os";
@@ -26,6 +27,7 @@ export const summary = "run the daemon: BGP speaker, Calico renderer and kernel 
 
 const USAGE = `usage: wren run [--datastore DIR] [--node NAME] [--control SOCKET] [--http ADDR:PORT|none]
                 [--log-level trace|debug|info|warn|error] [--no-graceful]
+                [--route-refresh-interval SECONDS]
 
   --datastore DIR    Calico YAML resources (default: config/, or $WREN_DATASTORE)
   --node NAME        this node's name (default: $NODENAME, $CALICO_NODENAME, the hostname)
@@ -34,6 +36,10 @@ const USAGE = `usage: wren run [--datastore DIR] [--node NAME] [--control SOCKET
   --log-level L      log level (default: info; debug traces BGP messages)
   --no-graceful      on SIGTERM send Cease to peers and remove wren's kernel routes
                      (default: graceful restart, peers and kernel keep the routes)
+  --route-refresh-interval SECONDS
+                     full resync of wren's kernel routes, devices and neighbours every
+                     SECONDS (also 30s, 5m; Felix's routeRefreshInterval; default: 90, or
+                     $WREN_ROUTE_REFRESH_INTERVAL); kernel events are handled in between
 
 Signals: SIGTERM/SIGINT stop (a second one exits at once), SIGHUP re-reads the datastore.`;
 
@@ -55,6 +61,7 @@ export async function run(args: string[]): Promise<number> {
         "log-level": { type: "string" },
         "no-graceful": { type: "boolean" },
         "state-file": { type: "string" },
+        "route-refresh-interval": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -73,6 +80,7 @@ export async function run(args: string[]): Promise<number> {
         logLevel: values["log-level"],
         noGraceful: values["no-graceful"],
         stateFile: values["state-file"],
+        routeRefreshInterval: values["route-refresh-interval"],
       },
       { env: process.env, hostname: hostname() },
     );

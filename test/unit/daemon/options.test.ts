@@ -18,6 +18,7 @@ describe("wren run options", () => {
       logLevel: "info",
       graceful: true,
       stateFile: "/run/wren/host-a.state",
+      routeRefreshInterval: 90,
     });
   });
 
