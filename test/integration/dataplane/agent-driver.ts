@@ -3,11 +3,13 @@
  * its JSON-lines stdin/stdout: the netlink socket belongs to the namespace of the process, so the
  * agent must run there. The PID is recorded in the Lab, so cleanup stops it even when a test fails.
  */
+
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { DesiredDataplane } from "../../../src/common/contracts/dataplane.js";
+import { desiredDataplane } from "../../harness/desired-dataplane.js";
 import type { Lab } from "../../harness/index.js";
 
 export const MAIN_JS = resolve(import.meta.dirname, "../../../dist/cli/main.js");
@@ -191,21 +193,13 @@ export async function allRoutesJson(lab: Lab, node: string): Promise<Record<stri
 
 /** A minimal desired dataplane to extend in tests. */
 export function emptyPlan(node: string, extra: Partial<DesiredDataplane> = {}): DesiredDataplane {
-  return {
+  return desiredDataplane({
     nodeName: node,
-    blackholes: [],
-    workloads: [],
-    ipip: null,
-    vxlan: [],
-    vxlanPeers: [],
-    staticRoutes: [],
-    kernelPolicy: { rejectCidrs: [], pools: [], nodeSubnets: [] },
-    sysctls: { ipv4Forwarding: true, ipv6Forwarding: false },
     // Long: repairs in tests must come from netlink notifications, not from a periodic resync.
     resyncInterval: 3600,
     workloadGracePeriod: 0,
     ...extra,
-  };
+  });
 }
 
 /** Creates a "pod": namespace <node>-<pod> with eth0 ⇄ <hostIf> on the node, Calico-style. */

@@ -26,6 +26,7 @@ import {
 } from "../../../src/common/contracts/index.js";
 import type { ConfigSource, Engines, PlanSnapshot } from "../../../src/daemon/engines.js";
 import { createLogger } from "../../../src/daemon/logger.js";
+import { desiredDataplane } from "../../harness/desired-dataplane.js";
 
 export function peer(address: string, extra: Partial<PeerConfig> = {}): PeerConfig {
   return syntheticPeer(`Node_${address.replace(/[.:]/g, "_")}`, address, 65001, {
@@ -40,20 +41,7 @@ export function peer(address: string, extra: Partial<PeerConfig> = {}): PeerConf
 }
 
 export function dataplane(extra: Partial<DesiredDataplane> = {}): DesiredDataplane {
-  return {
-    nodeName: "node1",
-    blackholes: [],
-    workloads: [],
-    ipip: null,
-    vxlan: [],
-    vxlanPeers: [],
-    staticRoutes: [],
-    kernelPolicy: { rejectCidrs: [], pools: [], nodeSubnets: [] },
-    sysctls: { ipv4Forwarding: true, ipv6Forwarding: false },
-    resyncInterval: 90,
-    workloadGracePeriod: 10,
-    ...extra,
-  };
+  return desiredDataplane(extra);
 }
 
 export function plan(extra: Partial<NodePlan> = {}): NodePlan {

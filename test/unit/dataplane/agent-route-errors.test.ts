@@ -4,11 +4,13 @@
 // counts and lists the failure with its errno name, and tries the route again at the next
 // periodic full resync (the plan's resyncInterval, on a manual clock), which clears the failure
 // once the kernel takes it.
+
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../../src/common/clock.js";
 import type { DesiredDataplane } from "../../../src/common/contracts/dataplane.js";
 import { type DataplaneLogger, NetlinkDataplaneAgent } from "../../../src/dataplane/agent.js";
 import type { SysctlPort } from "../../../src/dataplane/sysctls.js";
+import { desiredDataplane } from "../../harness/desired-dataplane.js";
 import { MemoryKernel } from "./memory-kernel.js";
 
 const EINVAL = 22;
@@ -19,19 +21,10 @@ const BLOCKS = ["10.244.1.0/26", "10.244.2.0/26", "10.244.3.0/26"];
 const REFUSED = "10.244.2.0/26";
 
 function plan(): DesiredDataplane {
-  return {
-    nodeName: "node1",
+  return desiredDataplane({
     blackholes: BLOCKS.map((prefix) => ({ prefix, owner: "bird" as const })),
-    workloads: [],
-    ipip: null,
-    vxlan: [],
-    vxlanPeers: [],
-    staticRoutes: [],
-    kernelPolicy: { rejectCidrs: [], pools: [], nodeSubnets: [] },
-    sysctls: { ipv4Forwarding: true, ipv6Forwarding: false },
     resyncInterval: RESYNC_S,
-    workloadGracePeriod: 10,
-  };
+  });
 }
 
 const memorySysctl = (): SysctlPort => {

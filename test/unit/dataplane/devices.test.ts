@@ -1,4 +1,5 @@
 // Tunnel devices, neighbour/FDB entries and sysctls: desired vs actual planning.
+
 import { describe, expect, it } from "vitest";
 import type { DesiredDataplane, VxlanDevice } from "../../../src/common/contracts/dataplane.js";
 import { formatAddress } from "../../../src/common/ip/address.js";
@@ -9,6 +10,7 @@ import { formatMac } from "../../../src/dataplane/model.js";
 import { planNeighbours } from "../../../src/dataplane/neighbours.js";
 import { DEFAULT_OWNERSHIP } from "../../../src/dataplane/ownership.js";
 import { applySysctls, type SysctlPort, workloadSysctls } from "../../../src/dataplane/sysctls.js";
+import { desiredDataplane } from "../../harness/desired-dataplane.js";
 
 const UP = 0x1 | 0x40 | 0x10000;
 const link = (index: number, name: string, extra: Partial<KernelLink> = {}): KernelLink => ({
@@ -31,20 +33,7 @@ const addr = (index: number, address: string, prefixLen: number): KernelAddress 
 });
 
 function plan(extra: Partial<DesiredDataplane>): DesiredDataplane {
-  return {
-    nodeName: "n1",
-    blackholes: [],
-    workloads: [],
-    ipip: null,
-    vxlan: [],
-    vxlanPeers: [],
-    staticRoutes: [],
-    kernelPolicy: { rejectCidrs: [], pools: [], nodeSubnets: [] },
-    sysctls: { ipv4Forwarding: true, ipv6Forwarding: false },
-    resyncInterval: 90,
-    workloadGracePeriod: 10,
-    ...extra,
-  };
+  return desiredDataplane({ nodeName: "n1", ...extra });
 }
 
 const vx: VxlanDevice = {

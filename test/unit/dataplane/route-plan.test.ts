@@ -1,5 +1,6 @@
 // Desired routes from the plan and from BGP routes (calico_kernel_programming), against an
 // in-memory set of kernel links and routes.
+
 import { describe, expect, it } from "vitest";
 import type { BgpRoute, DesiredDataplane } from "../../../src/common/contracts/dataplane.js";
 import { parseAddress } from "../../../src/common/ip/address.js";
@@ -20,6 +21,7 @@ import {
   isOperUp,
   makeRoute,
 } from "../../../src/dataplane/route-plan.js";
+import { desiredDataplane } from "../../harness/desired-dataplane.js";
 
 const UP = 0x1 | 0x40 | 0x10000;
 function link(index: number, name: string, extra: Partial<KernelLink> = {}): KernelLink {
@@ -62,20 +64,7 @@ const kernelRoutes: KernelRoute[] = [
 const resolver = new NexthopResolver(kernelRoutes, [parseAddress("192.168.0.11")!]);
 
 function plan(extra: Partial<DesiredDataplane>): DesiredDataplane {
-  return {
-    nodeName: "n1",
-    blackholes: [],
-    workloads: [],
-    ipip: null,
-    vxlan: [],
-    vxlanPeers: [],
-    staticRoutes: [],
-    kernelPolicy: { rejectCidrs: [], pools: [], nodeSubnets: [] },
-    sysctls: { ipv4Forwarding: true, ipv6Forwarding: false },
-    resyncInterval: 90,
-    workloadGracePeriod: 10,
-    ...extra,
-  };
+  return desiredDataplane({ nodeName: "n1", ...extra });
 }
 
 function planLines(p: DesiredDataplane): string[] {
