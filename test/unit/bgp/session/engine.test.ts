@@ -23,6 +23,17 @@ import type { SessionToRib } from "../../../../src/common/contracts/bgp-engines.
 import type { PeerConfig, SpeakerConfig } from "../../../../src/common/contracts/speaker-config.js";
 import { parsePrefix } from "../../../../src/common/ip/prefix.js";
 
+/** The OPEN the raw peer (AS 65002, 10.0.0.5) sends. */
+const OPEN_FROM_RAW: BgpMessage = {
+  type: "OPEN",
+  version: 4,
+  myAs: 65002,
+  holdTime: 9,
+  bgpId: "10.0.0.5",
+  capabilities: [{ type: "fourOctetAs", asn: 65002 }],
+  otherParameters: [],
+};
+
 function peer(
   name: string,
   address: string,
@@ -341,15 +352,7 @@ describe("session engine over loopback", () => {
     );
     expect(a.port()).toBe(port);
     const raw = await rawPeer({ host: "127.0.0.1", port }, "127.0.0.5");
-    raw.send({
-      type: "OPEN",
-      version: 4,
-      myAs: 65002,
-      holdTime: 9,
-      bgpId: "10.0.0.5",
-      capabilities: [{ type: "fourOctetAs", asn: 65002 }],
-      otherParameters: [],
-    });
+    raw.send(OPEN_FROM_RAW);
     raw.send({ type: "KEEPALIVE" });
     await until(established(a, "R"), "Established with the late peer");
     expect(raw.received[0].type).toBe("OPEN");
@@ -498,15 +501,6 @@ describe("session engine over loopback", () => {
         return super.setTimer(ms, fn);
       }
     }
-    const openFromRaw: BgpMessage = {
-      type: "OPEN",
-      version: 4,
-      myAs: 65002,
-      holdTime: 9,
-      bgpId: "10.0.0.5",
-      capabilities: [{ type: "fourOctetAs", asn: 65002 }],
-      otherParameters: [],
-    };
 
     async function passivePeer(clock: RecordingClock, over: Partial<PeerConfig>) {
       const a = new Side({ clock });
@@ -548,7 +542,7 @@ describe("session engine over loopback", () => {
       const { a } = await passivePeer(clock, { delayOpenTime: 7 });
       const raw = await rawPeer({ host: "127.0.0.1", port: a.port() }, "127.0.0.5");
       await until(() => clock.delays.includes(7000), "the DelayOpen timer");
-      raw.send(openFromRaw);
+      raw.send(OPEN_FROM_RAW);
       await until(() => raw.received.length >= 2, "OPEN and KEEPALIVE");
       expect(raw.received.map((m) => m.type)).toEqual(["OPEN", "KEEPALIVE"]);
       raw.send({ type: "KEEPALIVE" });
