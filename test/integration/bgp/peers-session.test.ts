@@ -213,10 +213,11 @@ neighbor fd00:5::1 {
     it("GoBGP 3: Established on both sides", async () => {
       const p = await wren.waitEstablished("gobgp");
       await gobgp.waitEstablished("10.0.4.1");
-      const n = (await gobgp.neighbors())[0] as unknown as {
-        state: { session_state: number; peer_as: number };
-      };
-      expect(n.state.session_state).toBe(6);
+      // gobgpd has two neighbours (the IPv6 one comes up later): look at the IPv4 one.
+      const n = (await gobgp.neighbors()).find(
+        (x) => x.conf?.neighbor_address === "10.0.4.1",
+      ) as unknown as { state: { session_state: number; peer_as: number } } | undefined;
+      expect(n?.state.session_state).toBe(6);
       expect(p.negotiated).toMatchObject({ remoteRouterId: "10.0.4.2", holdTime: 9 });
     });
 
