@@ -2,6 +2,7 @@
 // for the same route, for every op kind, prefix length, body shape and fence flag.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { maskInPlace } from "../../../src/common/ip/prefix.js";
 import { type KernelRoute, routeKeyOf, routeOfKey } from "../../../src/dataplane/model.js";
 import { encodeDelRoute, encodeNewRoute } from "../../../src/dataplane/netlink/route-codec.js";
 import { opFlags, RouteTemplates } from "../../../src/dataplane/netlink/route-templates.js";
@@ -41,10 +42,7 @@ describe("route templates", () => {
         fc.integer({ min: 1, max: 0x7fffffff }),
         (b, addr, len, kind, fence, seq) => {
           // Host bits zero, as the kernel keeps them.
-          for (let i = 0; i < 4; i++) {
-            const keep = Math.max(0, Math.min(8, len - i * 8));
-            addr[i] &= keep === 8 ? 255 : (0xff00 >> keep) & 255;
-          }
+          maskInPlace(addr, len);
           const key = routeKeyOf("ipv4", 254, addr, 0, len, 0, 0) as number;
           const hops =
             b.type === 6

@@ -2,6 +2,7 @@
 // the identity, table, protocol, type and body that decoding its message gives.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { maskInPlace } from "../../../src/common/ip/prefix.js";
 import { type KernelRoute, routeKey } from "../../../src/dataplane/model.js";
 import { forEachMessage } from "../../../src/dataplane/netlink/reader.js";
 import { encodeNewRoute } from "../../../src/dataplane/netlink/route-codec.js";
@@ -39,10 +40,7 @@ const route: fc.Arbitrary<KernelRoute> = fc
     const alen = x.v6 ? 16 : 4;
     const dstLen = x.v6 ? x.len : x.len % 33;
     const dst = x.addr.slice(0, alen);
-    for (let i = 0; i < alen; i++) {
-      const keep = Math.max(0, Math.min(8, dstLen - i * 8));
-      dst[i] &= keep === 8 ? 255 : (0xff00 >> keep) & 255;
-    }
+    maskInPlace(dst, dstLen);
     const hops =
       x.type === 6
         ? []
