@@ -6,6 +6,8 @@
  * Pure: the environment and hostname are passed in.
  */
 import { dirname, join } from "node:path";
+// The module alone (not calico/index.js): `wren status` loads this file through ctl-client.ts.
+import { parseDuration } from "../calico/model/duration.js";
 import { DaemonError } from "./errors.js";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -107,7 +109,7 @@ export function parseLogLevel(text: string): LogLevel {
 
 /**
  * Parses --route-refresh-interval: seconds (`90`, `2.5`) or a Felix/Go duration (`90s`, `1m30s`,
- * `1.5m`, `1h`). At least 1 s (the agent's floor) and at most what a timer can hold. Felix's `0`
+ * `1.5m`, `1h`; the parser of the YAML duration fields). At least 1 s (the agent's floor) and at most what a timer can hold. Felix's `0`
  * ("never refresh") is refused: the periodic resync is wren's safety net for kernel changes
  * its netlink subscription missed.
  */
@@ -116,16 +118,8 @@ export function parseRouteRefreshInterval(
   source = "--route-refresh-interval",
 ): number {
   const t = text.trim();
-  let seconds = Number.NaN;
-  if (/^\d+(?:\.\d+)?$/.test(t)) seconds = Number(t);
-  else if (/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(t)) {
-    const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-    seconds = 0;
-    for (const [, n, u] of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
-      seconds += Number(n) * unit[u as string]!;
-    }
-  }
-  if (!Number.isFinite(seconds) || seconds < 1 || seconds > MAX_ROUTE_REFRESH_INTERVAL) {
+  const seconds = /^\d+(?:\.\d+)?$/.test(t) ? Number(t) : parseDuration(t);
+  if (seconds === null || seconds < 1 || seconds > MAX_ROUTE_REFRESH_INTERVAL) {
     throw new DaemonError(
       "DAEMON_USAGE",
       `${source} "${text}" is not a number of seconds from 1 to ${MAX_ROUTE_REFRESH_INTERVAL} (e.g. 90, 30s, 5m)`,
