@@ -15,7 +15,7 @@
 // - GoBGP 3: gobgpd with its API on a unix socket; a global export policy rejects towards the
 //   feeders and the watcher. No kernel installation (it has none without zebra).
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { ADDR, FrrInstance, isAlive, stopProcesses } from "./lab.mjs";
@@ -54,6 +54,19 @@ async function waitFor(what, probe, timeoutMs = 30_000) {
     }
     await sleep(50);
   }
+}
+
+/**
+ * Spawns a receiver daemon in the receiver namespace (output to logFile) and waits for `what`
+ * until `ready()` says it answers; fails at once, with the log's tail, if it exits meanwhile.
+ */
+async function spawnReady(lab, name, cmd, args, logFile, what, ready) {
+  const pid = await lab.spawnDaemon("recv", name, cmd, args, logFile);
+  await waitFor(what, async () => {
+    if (!isAlive(pid)) throw new Error(`${name} exited:\n${tail(logFile)}`);
+    return ready();
+  });
+  return pid;
 }
 
 function connectable(path) {
@@ -161,8 +174,8 @@ async function startWren(lab, feeders, opts) {
   writeFileSync(join(ds, "bench.yaml"), wrenDatastore(feeders));
   const control = join(dir, "w.sock");
   const nodeArgs = diagnosticArgs(opts);
-  const pid = await lab.spawnDaemon(
-    "recv",
+  const pid = await spawnReady(
+    lab,
     "wren",
     process.execPath,
     [
@@ -181,12 +194,12 @@ async function startWren(lab, feeders, opts) {
       join(dir, "state.json"),
     ],
     join(dir, "wren.log"),
+    "wren to report phase running",
+    async () => {
+      const r = await wrenControl(control, "hello");
+      return r.ok && r.result.phase === "running";
+    },
   );
-  await waitFor("wren to report phase running", async () => {
-    if (!isAlive(pid)) throw new Error(`wren exited:\n${tail(join(dir, "wren.log"))}`);
-    const r = await wrenControl(control, "hello");
-    return r.ok && r.result.phase === "running";
-  });
   return {
     kind: "wren",
     pids: () => ({ wren: pid }),
@@ -305,17 +318,15 @@ async function startBird(lab, feeders) {
   const conf = join(dir, "bird.conf");
   const ctl = join(dir, "bird.ctl");
   writeFileSync(conf, birdConf(feeders, dir));
-  const pid = await lab.spawnDaemon(
-    "recv",
+  const pid = await spawnReady(
+    lab,
     "bird",
     "/usr/sbin/bird",
     ["-f", "-c", conf, "-s", ctl],
     join(dir, "stderr.log"),
+    "BIRD's control socket",
+    () => connectable(ctl),
   );
-  await waitFor("BIRD's control socket", async () => {
-    if (!isAlive(pid)) throw new Error(`bird exited:\n${tail(join(dir, "stderr.log"))}`);
-    return existsSync(ctl) && (await connectable(ctl));
-  });
   return {
     kind: "bird",
     pids: () => ({ bird: pid }),
@@ -421,17 +432,15 @@ async function startGobgp(lab, feeders) {
   const conf = join(dir, "gobgpd.toml");
   const sock = join(dir, "api.sock");
   writeFileSync(conf, gobgpConf(feeders));
-  const pid = await lab.spawnDaemon(
-    "recv",
+  const pid = await spawnReady(
+    lab,
     "gobgpd",
     "/usr/bin/gobgpd",
     ["-t", "toml", "-f", conf, "--api-hosts", `unix://${sock}`, "--pprof-disable", "-p"],
     join(dir, "gobgpd.log"),
+    "gobgpd's API socket",
+    () => connectable(sock),
   );
-  await waitFor("gobgpd's API socket", async () => {
-    if (!isAlive(pid)) throw new Error(`gobgpd exited:\n${tail(join(dir, "gobgpd.log"))}`);
-    return existsSync(sock) && (await connectable(sock));
-  });
   return {
     kind: "gobgp",
     pids: () => ({ gobgpd: pid }),
