@@ -16,7 +16,7 @@ import type { Prefix } from "../common/ip/prefix.js";
 import {
   formatKeyPrefix,
   type KernelLink,
-  type MutableIdentity,
+  newIdentity,
   numericKeyAddress,
   numericKeyLength,
   type RouteKey,
@@ -99,14 +99,7 @@ export class BgpRoutes {
   readonly sets: NexthopSets;
   private readonly shapes = new Map<number, Shape>();
   private readonly nhCache = new Map<string, Resolution>();
-  private readonly scratch: MutableIdentity = {
-    family: "ipv4",
-    table: 0,
-    dst: new Uint8Array(16),
-    dstLen: 0,
-    tos: 0,
-    priority: 0,
-  };
+  private readonly scratch = newIdentity();
   private lastShapeKey = -1;
   private lastShape: Shape = NO_POLICY;
 

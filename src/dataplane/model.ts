@@ -146,6 +146,11 @@ export interface MutableIdentity {
   priority: number;
 }
 
+/** A blank identity with its own 16-byte `dst` buffer, for `readKeyIdentity` to fill. */
+export function newIdentity(): MutableIdentity {
+  return { family: "ipv4", table: 0, dst: new Uint8Array(16), dstLen: 0, tos: 0, priority: 0 };
+}
+
 /** Writes the identity a route key stands for into `out` (the inverse of `routeKeyOf`). */
 export function readKeyIdentity(key: RouteKey, out: MutableIdentity): void {
   const dst = out.dst;
@@ -182,14 +187,7 @@ export function routeOfKey(
     readonly prefsrc: Uint8Array | null;
   },
 ): KernelRoute {
-  const id: MutableIdentity = {
-    family: "ipv4",
-    table: 0,
-    dst: new Uint8Array(16),
-    dstLen: 0,
-    tos: 0,
-    priority: 0,
-  };
+  const id = newIdentity();
   readKeyIdentity(key, id);
   return {
     family: id.family,
@@ -255,14 +253,7 @@ export function canonicalMac(text: string): string | null {
 
 /** `a.b.c.d/len` (or the IPv6 form) of the destination a route key stands for. */
 export function formatKeyPrefix(key: RouteKey): string {
-  const id: MutableIdentity = {
-    family: "ipv4",
-    table: 0,
-    dst: new Uint8Array(16),
-    dstLen: 0,
-    tos: 0,
-    priority: 0,
-  };
+  const id = newIdentity();
   readKeyIdentity(key, id);
   return `${formatAddress(id.dst.subarray(0, addressLength(id.family)))}/${id.dstLen}`;
 }
