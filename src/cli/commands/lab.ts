@@ -226,16 +226,19 @@ export async function run(args: string[]): Promise<number> {
             )
           : (await loadCheckedLab(lab, values.mode as string | undefined)).topology,
       );
+    const up = async () => {
+      await ensureNetnsAddon(log);
+      await labUp(lab, {
+        prefix,
+        mode: values.mode as string | undefined,
+        wren: values["no-wren"] ? false : undefined,
+        pods: values["no-pods"] ? false : undefined,
+        log,
+      });
+    };
     switch (sub) {
       case "up": {
-        await ensureNetnsAddon(log);
-        await labUp(lab, {
-          prefix,
-          mode: values.mode as string | undefined,
-          wren: values["no-wren"] ? false : undefined,
-          pods: values["no-pods"] ? false : undefined,
-          log,
-        });
+        await up();
         log(
           `lab ${lab.name} is up (prefix ${prefix}); check it with: wren lab verify ${lab.name}${values.prefix ? ` --prefix ${prefix}` : ""}`,
         );
@@ -253,14 +256,7 @@ export async function run(args: string[]): Promise<number> {
       case "verify":
       case "run": {
         if (sub === "run" && !recordedLabs().includes(prefix)) {
-          await ensureNetnsAddon(log);
-          await labUp(lab, {
-            prefix,
-            mode: values.mode as string | undefined,
-            wren: values["no-wren"] ? false : undefined,
-            pods: values["no-pods"] ? false : undefined,
-            log,
-          });
+          await up();
         }
         if (!json) log(`verify: waiting up to ${timeoutMs / 1000} s for every check to pass…`);
         let lastNote = Date.now();
