@@ -2,12 +2,12 @@
   "targets": [
     {
       "target_name": "wren_sockopt",
-      "sources": ["wren_sockopt.c"],
+      "sources": ["wren_sockopt.c", "wren_napi.h"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
     },
     {
       "target_name": "wren_netns",
-      "sources": ["wren_netns.c"],
+      "sources": ["wren_netns.c", "wren_napi.h"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
     },
     {

@@ -23,22 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static napi_value throw_errno(napi_env env, const char *what, int err) {
-  char msg[256];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  const char *code = "EIO";
-  switch (err) {
-    case EPERM: code = "EPERM"; break;
-    case EINVAL: code = "EINVAL"; break;
-    case EBADF: code = "EBADF"; break;
-    case ENOENT: code = "ENOENT"; break;
-    case ENOMEM: code = "ENOMEM"; break;
-    case ENOSYS: code = "ENOSYS"; break;
-    default: break;
-  }
-  napi_throw_error(env, code, msg);
-  return NULL;
-}
+#include "wren_napi.h"
 
 static int get_int(napi_env env, napi_value v, int32_t *out, const char *what) {
   napi_valuetype t;

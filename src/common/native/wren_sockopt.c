@@ -23,31 +23,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "wren_napi.h"
+
 #ifndef IP_MINTTL
 #define IP_MINTTL 21
 #endif
 #ifndef IPV6_MINHOPCOUNT
 #define IPV6_MINHOPCOUNT 73
 #endif
-
-static napi_value throw_errno(napi_env env, const char *what, int err) {
-  char msg[256];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  const char *code = "EIO";
-  switch (err) {
-    case EPERM: code = "EPERM"; break;
-    case EINVAL: code = "EINVAL"; break;
-    case ENOPROTOOPT: code = "ENOPROTOOPT"; break;
-    case EBADF: code = "EBADF"; break;
-    case ENOENT: code = "ENOENT"; break;
-    case EAFNOSUPPORT: code = "EAFNOSUPPORT"; break;
-    case ENOTSOCK: code = "ENOTSOCK"; break;
-    case ENOMEM: code = "ENOMEM"; break;
-    default: break;
-  }
-  napi_throw_error(env, code, msg);
-  return NULL;
-}
 
 static int get_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
   size_t argc = n;
