@@ -17,7 +17,6 @@ export const CLASS_IPIP_CROSS_SUBNET = 2;
 export const CLASS_VXLAN = 3;
 /** Inside a reject CIDR (service CIDRs): never installed. */
 export const CLASS_REJECT = 4;
-export const CLASS_COUNT = 5;
 
 const REJECT_MARK = 0x80;
 

@@ -25,12 +25,9 @@ const BGP = 1;
 const NH_MASK = 0xffffff;
 const FLAG_SHIFT = 24;
 
-export const F_DIRTY = 1;
-export const F_CLAIMED = 2;
+const F_DIRTY = 1;
+const F_CLAIMED = 2;
 const F_SEEN = 4;
-
-/** Next-hop set ids must fit the 24 bits of the packed column. */
-export const MAX_NEXTHOP_SET_ID = NH_MASK;
 
 /** Keys per queue chunk, and spare chunks kept for reuse. */
 const CHUNK = 8192;
