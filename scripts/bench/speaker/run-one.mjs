@@ -164,43 +164,36 @@ export async function runOne(kind, spec, opts) {
     // Downstream counting peer and keepalive watcher.
     const dn = eventLog();
     const wt = eventLog();
-    const dnHelper = lab.spawnHelper(
-      "down",
-      "downstream",
-      process.execPath,
-      [
-        join(here, "downstream.mjs"),
+    /** downstream.mjs as `role`, one session from `address` (holdTime, target as it needs). */
+    const downstream = (role, name, events, { address, ...session }) =>
+      lab.spawnHelper(
         "down",
-        writeCfg("down", {
-          host: ADDR.recvDown,
-          localAddress: ADDR.down,
-          asn: DOWN_AS,
-          bgpId: ADDR.down,
-          holdTime: 240,
-          target: total,
-          retryMs: 60_000,
-        }),
-      ],
-      dn.push,
-    );
-    const wtHelper = lab.spawnHelper(
-      "down",
-      "watch",
-      process.execPath,
-      [
-        join(here, "downstream.mjs"),
-        "watch",
-        writeCfg("watch", {
-          host: ADDR.recvDown,
-          localAddress: ADDR.watch,
-          asn: WATCH_AS,
-          bgpId: ADDR.watch,
-          holdTime: 3,
-          retryMs: 60_000,
-        }),
-      ],
-      wt.push,
-    );
+        name,
+        process.execPath,
+        [
+          join(here, "downstream.mjs"),
+          role,
+          writeCfg(role, {
+            host: ADDR.recvDown,
+            localAddress: address,
+            bgpId: address,
+            retryMs: 60_000,
+            ...session,
+          }),
+        ],
+        events.push,
+      );
+    const dnHelper = downstream("down", "downstream", dn, {
+      address: ADDR.down,
+      asn: DOWN_AS,
+      holdTime: 240,
+      target: total,
+    });
+    const wtHelper = downstream("watch", "watch", wt, {
+      address: ADDR.watch,
+      asn: WATCH_AS,
+      holdTime: 3,
+    });
     await withTimeout(
       Promise.all([dn, wt].map((l) => l.when((e) => e.event === "established"))),
       60_000,
@@ -246,7 +239,8 @@ export async function runOne(kind, spec, opts) {
     }
     await sleep(1000);
     const pids = recv.pids();
-    const rssBefore = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, rssBytes(p)]));
+    const rssOf = () => Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, rssBytes(p)]));
+    const rssBefore = rssOf();
     saveSmaps(pids, "before");
     const goAt = Date.now();
     wtHelper.send("mark");
@@ -282,7 +276,7 @@ export async function runOne(kind, spec, opts) {
     const est = await allEstablished;
     const t0 = Math.min(...est.map((e) => e.t));
     await sleep(2000);
-    const rssAfter = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, rssBytes(p)]));
+    const rssAfter = rssOf();
     saveSmaps(pids, "after");
 
     // Reports.
