@@ -14,7 +14,7 @@ import { createInterface } from "node:readline";
 const lab = await import(new URL("../../../dist/lab/index.js", import.meta.url).href);
 
 export const BENCH_RUN_DIR = process.env.WREN_BENCH_RUN_DIR ?? "/run/wren-bench";
-export const { isAlive, stopProcesses, readPidFile, FrrInstance } = lab;
+export const { isAlive, stopProcesses, FrrInstance } = lab;
 
 export const ADDR = {
   recvFeed: "10.55.0.1",

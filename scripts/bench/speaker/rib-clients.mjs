@@ -206,8 +206,6 @@ export async function frrClient({ vty, feeders }) {
       for (const a of feeders) n += peers[a]?.pfxRcd ?? 0;
       return n;
     },
-    /** Any command's text answer. */
-    command: (cmd) => s.ask(Buffer.from(`${cmd}\0`)),
     close: s.close,
   };
 }

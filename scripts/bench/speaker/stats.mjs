@@ -26,8 +26,3 @@ export function fmtSpread(xs, fmt = fmtMs) {
   const [lo, hi] = spread(xs);
   return `${fmt(median(xs))} (${fmt(lo)}–${fmt(hi)})`;
 }
-
-export function fmtBytes(v) {
-  if (!Number.isFinite(v)) return "–";
-  return v >= 1000 ? `${(v / 1000).toFixed(2)} k` : String(Math.round(v));
-}
