@@ -11,9 +11,8 @@
 //   in a real table. AS path = the feeder's AS + 1–5 hops from 300 ASes (a fifth 4-octet), ORIGIN
 //   mostly IGP, MED on 30 %, 0–4 communities on half, a large community on 10 %; NEXT_HOP = the
 //   feeder's address.
-import { wire } from "./bgp-peer.mjs";
+import { CTX, wire } from "./bgp-peer.mjs";
 
-const CTX = wire.makeContext({ as4: true });
 const FIRST = (20 << 24) >>> 0;
 
 function mulberry32(seed) {
