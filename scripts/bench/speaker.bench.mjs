@@ -252,7 +252,7 @@ for (const c of caseNames) {
       "ms",
       `; hold-3 s watcher; stayed Established: ${rs.every((x) => x.watch.established && !x.watch.closed) ? "yes" : "NO"}`,
     );
-    if (kind.startsWith("wren"))
+    if (kind.startsWith("wren")) {
       row(
         who,
         "heap growth",
@@ -260,7 +260,6 @@ for (const c of caseNames) {
         "bytes/prefix",
         "; V8 heap used, from wren's metrics, not collected first",
       );
-    if (kind.startsWith("wren"))
       row(
         who,
         "event-loop delay max",
@@ -268,6 +267,7 @@ for (const c of caseNames) {
         "ms",
         "; from wren's metrics (10 ms resolution), read every 500 ms",
       );
+    }
   }
   // Ratios against the aims, per run pair, same run.
   const w = results[c]?.wren ?? [];
