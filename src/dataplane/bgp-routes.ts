@@ -320,9 +320,4 @@ export class BgpRoutes {
     });
     return { routes: this.size, installable, unresolved, notInstalled };
   }
-
-  /** Number of (family, class, next-hop set) shapes held (for tests and status). */
-  get shapeCount(): number {
-    return this.shapes.size;
-  }
 }
