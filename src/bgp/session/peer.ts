@@ -9,7 +9,6 @@
  */
 import { closeSync } from "node:fs";
 import net from "node:net";
-import { bytesToHex } from "../../common/bytes/hex.js";
 import type { Clock } from "../../common/clock.js";
 import type {
   NegotiatedSession,
@@ -45,8 +44,6 @@ import {
   MAX_EXTENDED_MESSAGE,
   MessageType,
   NotifyCode,
-  notificationCodeName,
-  notificationSubcodeName,
 } from "../wire/index.js";
 import { Connection } from "./connection.js";
 import { onLinkLinkLocal } from "./link-local.js";
@@ -54,7 +51,7 @@ import type { Logger } from "./logger.js";
 import { plainAddress, socketErrorText } from "./socket-errors.js";
 import { BGP_TOS, loadSockopt, requireSockopt, type SockoptAddon } from "./sockopt.js";
 import { TimerSet } from "./timers.js";
-import { traceEnabled, traceMessage } from "./trace.js";
+import { notificationFields, traceEnabled, traceMessage } from "./trace.js";
 
 export interface PeerContext {
   readonly clock: Clock;
@@ -686,15 +683,4 @@ export class PeerSession {
   get fsmConns(): readonly Conn[] {
     return this.state.conns;
   }
-}
-
-/** Log fields of a NOTIFICATION: code and subcode with their names, and the data in hex. */
-function notificationFields(n: NotificationData): Record<string, unknown> {
-  return {
-    code: n.code,
-    subcode: n.subcode,
-    codeName: notificationCodeName(n.code),
-    subcodeName: notificationSubcodeName(n.code, n.subcode),
-    data: bytesToHex(n.data),
-  };
 }

@@ -10,6 +10,7 @@
  * Callers check `traceEnabled(logger)` first: with debug off nothing is decoded or formatted.
  */
 import { bytesToHex } from "../../common/bytes/hex.js";
+import type { NotificationData } from "../../common/contracts/bgp-engines.js";
 import { afiSafiName } from "../../common/contracts/families.js";
 import { notificationText } from "../fsm/index.js";
 import {
@@ -177,19 +178,33 @@ function capabilityText(c: Capability): string {
   }
 }
 
-function notificationTrace(message: Uint8Array): MessageTrace {
-  const code = message[HEADER_LENGTH] ?? 0;
-  const subcode = message[HEADER_LENGTH + 1] ?? 0;
-  const data = message.subarray(HEADER_LENGTH + 2);
+/** Log fields of a NOTIFICATION: code and subcode with their names, and the data in hex. */
+export function notificationFields(n: NotificationData): {
+  code: number;
+  subcode: number;
+  codeName: string;
+  subcodeName: string;
+  data: string;
+} {
   return {
-    fields: {
-      code,
-      subcode,
-      codeName: notificationCodeName(code),
-      subcodeName: notificationSubcodeName(code, subcode),
-      data: bytesToHex(data),
-    },
-    text: `NOTIFICATION ${code}/${subcode} ${notificationCodeName(code)} / ${notificationSubcodeName(code, subcode)}: ${notificationText({ code, subcode, data })}${data.length > 0 ? ` (data ${bytesToHex(data)})` : ""}`,
+    code: n.code,
+    subcode: n.subcode,
+    codeName: notificationCodeName(n.code),
+    subcodeName: notificationSubcodeName(n.code, n.subcode),
+    data: bytesToHex(n.data),
+  };
+}
+
+function notificationTrace(message: Uint8Array): MessageTrace {
+  const n: NotificationData = {
+    code: message[HEADER_LENGTH] ?? 0,
+    subcode: message[HEADER_LENGTH + 1] ?? 0,
+    data: message.subarray(HEADER_LENGTH + 2),
+  };
+  const fields = notificationFields(n);
+  return {
+    fields,
+    text: `NOTIFICATION ${n.code}/${n.subcode} ${fields.codeName} / ${fields.subcodeName}: ${notificationText(n)}${n.data.length > 0 ? ` (data ${fields.data})` : ""}`,
   };
 }
 
