@@ -35,7 +35,7 @@ import {
 } from "./runner.js";
 import { RunState } from "./state.js";
 
-function openLab(prefix: string, runDir: string): { state: RunState; meta: LabRunMeta } {
+function openLab(prefix: string, runDir = LAB_RUN_DIR): { state: RunState; meta: LabRunMeta } {
   const state = RunState.open(runDir, prefix);
   if (!state) throw new LabError("LAB_STATE_INVALID", `no lab is recorded under prefix ${prefix}`);
   return { state, meta: labMeta(state) };
@@ -56,7 +56,7 @@ export async function restartWren(
   node: string,
   opts: { runDir?: string; graceMs?: number } = {},
 ): Promise<number> {
-  const { state, meta } = openLab(prefix, opts.runDir ?? LAB_RUN_DIR);
+  const { state, meta } = openLab(prefix, opts.runDir);
   const r = nodeOf(meta, node);
   if (r.role !== "wren" || !r.wrenArgs)
     throw new LabError("LAB_NAME_INVALID", `${node} is not a wren node with a recorded wren run`);
@@ -83,7 +83,7 @@ export async function setNodeLink(
   up: boolean,
   opts: { runDir?: string } = {},
 ): Promise<void> {
-  const { meta } = openLab(prefix, opts.runDir ?? LAB_RUN_DIR);
+  const { meta } = openLab(prefix, opts.runDir);
   const r = nodeOf(meta, node);
   await (up ? setLinkUp(r.ns, ifname) : setLinkDown(r.ns, ifname));
 }
@@ -94,7 +94,7 @@ export async function addLabPod(
   node: string,
   opts: { runDir?: string } = {},
 ): Promise<PodRecord> {
-  const { state, meta } = openLab(prefix, opts.runDir ?? LAB_RUN_DIR);
+  const { state, meta } = openLab(prefix, opts.runDir);
   const host = podHost(nodeOf(meta, node));
   if (!host) throw new LabError("LAB_NAME_INVALID", `${node} is not a wren node`);
   const list = [...(meta.podList ?? [])];
@@ -118,7 +118,7 @@ export async function removeLabPod(
   podName: string,
   opts: { runDir?: string } = {},
 ): Promise<void> {
-  const { state, meta } = openLab(prefix, opts.runDir ?? LAB_RUN_DIR);
+  const { state, meta } = openLab(prefix, opts.runDir);
   const pod = (meta.podList ?? []).find((p) => p.name === podName);
   if (!pod) throw new LabError("LAB_NAME_INVALID", `lab ${meta.lab} has no pod ${podName}`);
   await deletePod(state, WREN_MAIN, podHost(meta.nodes[pod.node]), pod);
@@ -155,7 +155,7 @@ export async function addWrenNode(
   spec: NewWrenNode,
   opts: { runDir?: string } = {},
 ): Promise<LabNodeRecord> {
-  const { state, meta } = openLab(prefix, opts.runDir ?? LAB_RUN_DIR);
+  const { state, meta } = openLab(prefix, opts.runDir);
   if (meta.nodes[spec.name])
     throw new LabError("LAB_NAME_INVALID", `lab ${meta.lab} already has a node ${spec.name}`);
   const bridge = nodeOf(meta, spec.bridge);
