@@ -14,6 +14,7 @@ import type { Family } from "../common/contracts/families.js";
 import { parseAddress } from "../common/ip/address.js";
 import type { Prefix } from "../common/ip/prefix.js";
 import {
+  bytesEqual,
   formatKeyPrefix,
   type KernelLink,
   newIdentity,
@@ -78,7 +79,7 @@ function sameResolution(a: Resolution | undefined, b: Resolution): boolean {
   if (a.hops.length !== b.hops.length) return false;
   return a.hops.every((h, i) => {
     const o = b.hops[i];
-    return h.ifindex === o.ifindex && String(h.gateway) === String(o.gateway);
+    return h.ifindex === o.ifindex && bytesEqual(h.gateway, o.gateway);
   });
 }
 
