@@ -40,10 +40,6 @@ export class NexthopSets {
   /** Called when a set's last reference goes (its id may be reused afterwards). */
   constructor(private readonly onFree: (id: number) => void = () => {}) {}
 
-  get size(): number {
-    return this.byKey.size;
-  }
-
   get(id: number): NexthopSet {
     return this.byId[id]!;
   }
@@ -81,10 +77,6 @@ export class NexthopSets {
     return s.id;
   }
 
-  acquire(id: number): void {
-    if (id !== 0) this.byId[id]!.refs++;
-  }
-
   release(id: number): void {
     if (id === 0) return;
     const s = this.byId[id]!;
@@ -97,10 +89,5 @@ export class NexthopSets {
       this.lastList = null;
     }
     this.onFree(id);
-  }
-
-  /** Every live set. */
-  *sets(): Generator<NexthopSet> {
-    for (const s of this.byId) if (s !== undefined) yield s;
   }
 }
