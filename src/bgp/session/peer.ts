@@ -631,13 +631,8 @@ export class PeerSession {
     } catch (err) {
       if (type === MessageType.NOTIFICATION) {
         // A malformed NOTIFICATION still ends the session (RFC 4271 §6.4).
-        this.counters.notificationsIn++;
         const notification = { code: m[19] ?? 0, subcode: m[20] ?? 0, data: m.subarray(21) };
-        this.ctx.logger.warn(
-          { peer: this.peer.name, dir: "in", malformed: true, ...notificationFields(notification) },
-          `received NOTIFICATION: ${notificationText(notification)}`,
-        );
-        this.fire({ type: "NotifMsg", connId: conn.id, notification });
+        this.onNotification(conn, notification, true);
         return;
       }
       if (err instanceof BgpError) {
@@ -650,16 +645,13 @@ export class PeerSession {
       case "OPEN":
         this.fire({ type: "BGPOpen", connId: conn.id, open: decoded });
         return;
-      case "NOTIFICATION": {
-        this.counters.notificationsIn++;
-        const notification = { code: decoded.code, subcode: decoded.subcode, data: decoded.data };
-        this.ctx.logger.warn(
-          { peer: this.peer.name, dir: "in", ...notificationFields(notification) },
-          `received NOTIFICATION: ${notificationText(notification)}`,
+      case "NOTIFICATION":
+        this.onNotification(
+          conn,
+          { code: decoded.code, subcode: decoded.subcode, data: decoded.data },
+          false,
         );
-        this.fire({ type: "NotifMsg", connId: conn.id, notification });
         return;
-      }
       case "ROUTE-REFRESH":
         this.current = m;
         this.fire({ type: "RouteRefreshMsg", connId: conn.id });
@@ -677,6 +669,21 @@ export class PeerSession {
           reason: `unexpected message type ${type}`,
         });
     }
+  }
+
+  /** A NOTIFICATION received (logged at warn, every level shows it) ends the session. */
+  private onNotification(conn: Connection, notification: NotificationData, malformed: boolean) {
+    this.counters.notificationsIn++;
+    this.ctx.logger.warn(
+      {
+        peer: this.peer.name,
+        dir: "in",
+        ...(malformed ? { malformed: true } : {}),
+        ...notificationFields(notification),
+      },
+      `received NOTIFICATION: ${notificationText(notification)}`,
+    );
+    this.fire({ type: "NotifMsg", connId: conn.id, notification });
   }
 
   /** The Conn records of the FSM (for tests and status). */
