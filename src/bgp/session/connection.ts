@@ -11,6 +11,7 @@ import { BgpError, Framer, MAX_MESSAGE, MessageType } from "../wire/index.js";
 import { socketErrorText } from "./socket-errors.js";
 
 export interface ConnectionHandlers {
+  /** Any message but an UPDATE (those come through onUpdates). */
   onMessage(conn: Connection, message: Uint8Array): void;
   /** Consecutive UPDATE messages of one read, in order (never empty). */
   onUpdates(conn: Connection, messages: Uint8Array[]): void;

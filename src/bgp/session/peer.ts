@@ -611,9 +611,6 @@ export class PeerSession {
       traceMessage(this.ctx.logger, this.peer.name, "in", m, this.codecContext(conn.id, "receive"));
     }
     switch (type) {
-      case MessageType.UPDATE:
-        this.onUpdates(conn, [m]);
-        return;
       case MessageType.KEEPALIVE:
         this.counters.keepalivesIn++;
         this.fire({ type: "KeepAliveMsg", connId: conn.id });
