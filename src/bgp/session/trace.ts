@@ -149,10 +149,15 @@ function updateTrace(message: Uint8Array, ctx: CodecContext): MessageTrace {
   return { fields, text };
 }
 
+/** "ipv4-unicast", or "AFI/SAFI" for families wren does not name. */
+function familyText(afi: number, safi: number): string {
+  return afiSafiName(afi, safi) ?? `${afi}/${safi}`;
+}
+
 function capabilityText(c: Capability): string {
   switch (c.type) {
     case "multiprotocol":
-      return `mp ${afiSafiName(c.afi, c.safi) ?? `${c.afi}/${c.safi}`}`;
+      return `mp ${familyText(c.afi, c.safi)}`;
     case "routeRefresh":
       return "route-refresh";
     case "routeRefreshCisco":
@@ -166,7 +171,7 @@ function capabilityText(c: Capability): string {
       return `graceful-restart ${c.restartTime}s${flags ? ` ${flags}` : ""}`;
     }
     case "addPath":
-      return `add-path ${c.families.map((f) => `${afiSafiName(f.afi, f.safi) ?? `${f.afi}/${f.safi}`} ${f.direction}`).join(",")}`;
+      return `add-path ${c.families.map((f) => `${familyText(f.afi, f.safi)} ${f.direction}`).join(",")}`;
     case "extendedNextHop":
       return "extended-next-hop";
     case "extendedMessage":
@@ -243,7 +248,7 @@ export function describeMessage(
         };
       }
       if (m.type === "ROUTE-REFRESH") {
-        const family = afiSafiName(m.afi, m.safi) ?? `${m.afi}/${m.safi}`;
+        const family = familyText(m.afi, m.safi);
         const subtype = REFRESH_SUBTYPES[m.subtype] ?? `subtype ${m.subtype}`;
         return { fields: { family, subtype }, text: `ROUTE-REFRESH ${family} ${subtype}` };
       }
