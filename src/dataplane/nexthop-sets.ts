@@ -9,7 +9,7 @@
  * Ids are reference counted and reused after they are freed.
  */
 import type { BgpNexthop } from "../common/contracts/dataplane.js";
-import { type BgpHop, parseNexthop } from "./route-plan.js";
+import { type BgpHop, bgpHop } from "./route-plan.js";
 
 export interface NexthopSet {
   readonly id: number;
@@ -55,15 +55,7 @@ export class NexthopSets {
         s = {
           id,
           key,
-          hops: Object.freeze(
-            hops.map((h) =>
-              Object.freeze({
-                address: h.address,
-                bytes: parseNexthop(h.address),
-                iface: h.interface === "" ? undefined : h.interface,
-              }),
-            ),
-          ),
+          hops: Object.freeze(hops.map((h) => Object.freeze(bgpHop(h)))),
           refs: 0,
         };
         this.byId[id] = s;

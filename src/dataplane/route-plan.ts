@@ -17,6 +17,7 @@
  * (Felix's route classes put local workloads first; inside BIRD a static route beats BGP).
  */
 import type {
+  BgpNexthop,
   BgpRoute,
   DesiredDataplane,
   KernelRoutePolicy,
@@ -416,7 +417,7 @@ export function bgpRouteBody(family: Family, nexthops: readonly KernelNexthop[])
 const nexthopBytes = new Map<string, Uint8Array | null>();
 
 /** Parses a next-hop address, memoised (a table of 100k routes has a handful of next hops). */
-export function parseNexthop(text: string): Uint8Array | null {
+function parseNexthop(text: string): Uint8Array | null {
   let b = nexthopBytes.get(text);
   if (b === undefined) {
     if (nexthopBytes.size > 10_000) nexthopBytes.clear();
@@ -426,13 +427,18 @@ export function parseNexthop(text: string): Uint8Array | null {
   return b;
 }
 
-/** The kernel route for one BGP best route / ECMP set, or why there is none. */
-export function bgpKernelRoute(r: BgpRoute, ctx: BgpRouteContext): BgpKernelRoute {
-  const hops = r.nexthops.map((n) => ({
+/** A speaker's next hop as the dataplane keeps it: address text and bytes, interface or none. */
+export function bgpHop(n: BgpNexthop): BgpHop {
+  return {
     address: n.address,
     bytes: parseNexthop(n.address),
     iface: n.interface === "" ? undefined : n.interface,
-  }));
+  };
+}
+
+/** The kernel route for one BGP best route / ECMP set, or why there is none. */
+export function bgpKernelRoute(r: BgpRoute, ctx: BgpRouteContext): BgpKernelRoute {
+  const hops = r.nexthops.map(bgpHop);
   const shape = bgpKernelShape(r.prefix.family, prefixClass(ctx.policy, r.prefix), hops, ctx);
   if (!shape.ok) return shape;
   return {
