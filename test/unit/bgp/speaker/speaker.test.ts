@@ -62,12 +62,19 @@ class StubRib implements RibPort {
   async idle() {}
 }
 
-function config(routerId: string, listen: string, port: number, peers: object[]): SpeakerConfig {
+function config(
+  routerId: string,
+  listen: string,
+  port: number,
+  peers: object[],
+  extra: object = {},
+): SpeakerConfig {
   return speakerConfigFromJson({
     routerId,
     asNumber: routerId === "10.0.0.1" ? 65001 : 65002,
     listen: { address: listen, port },
     peers,
+    ...extra,
   });
 }
 
@@ -255,41 +262,14 @@ describe("speaker composition", () => {
     const pb = await freePort("127.0.0.2");
     const common = { holdTime: 9, connectRetryTime: 1, exportPolicy: ["all"] };
     const policies = [{ name: "all", statements: [{ result: "accept" }] }];
+    const toB = { name: "B", address: "127.0.0.2", port: pb, asNumber: 65002, ...common };
+    const toA = { name: "A", address: "127.0.0.1", port: pa, asNumber: 65001, ...common };
+    const extra = { policies };
     await a.configure(
-      speakerConfigFromJson({
-        routerId: "10.0.0.1",
-        asNumber: 65001,
-        listen: { address: "127.0.0.1", port: pa },
-        policies,
-        peers: [
-          {
-            name: "B",
-            address: "127.0.0.2",
-            port: pb,
-            asNumber: 65002,
-            sourceAddress: "127.0.0.1",
-            ...common,
-          },
-        ],
-      }),
+      config("10.0.0.1", "127.0.0.1", pa, [{ ...toB, sourceAddress: "127.0.0.1" }], extra),
     );
     await b.configure(
-      speakerConfigFromJson({
-        routerId: "10.0.0.2",
-        asNumber: 65002,
-        listen: { address: "127.0.0.2", port: pb },
-        policies,
-        peers: [
-          {
-            name: "A",
-            address: "127.0.0.1",
-            port: pa,
-            asNumber: 65001,
-            sourceAddress: "127.0.0.2",
-            ...common,
-          },
-        ],
-      }),
+      config("10.0.0.2", "127.0.0.2", pb, [{ ...toA, sourceAddress: "127.0.0.2" }], extra),
     );
     await until(
       () => a.status().peers[0]?.endOfRibReceived === true,
