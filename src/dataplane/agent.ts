@@ -803,7 +803,6 @@ export class NetlinkDataplaneAgent implements DataplaneAgent {
       claimed: false,
       bgp: false,
       until: 0,
-      why: "",
     };
   }
 

@@ -93,8 +93,6 @@ export interface DecideContext<R> {
   bgp: boolean;
   /** Out: for ACTION_DEFER, until when. */
   until: number;
-  /** Out: for ACTION_DEFER, why. */
-  why: string;
 }
 
 /** The action for one identity; `want`/`have` null when there is none. */
@@ -112,13 +110,13 @@ export function decideRoute<R>(want: R | null, have: R | null, ctx: DecideContex
   if (owner === null) return ACTION_NONE;
   const graceEnd = ctx.workloadGraceEnd(have);
   if (graceEnd > ctx.now) {
+    // Workload interface grace period.
     ctx.until = graceEnd;
-    ctx.why = "workload interface grace period";
     return ACTION_DEFER;
   }
   if (owner === "bird" && !ctx.converged && !ctx.claimed) {
+    // Adopted at start, kept until BGP re-converges.
     ctx.until = Number.POSITIVE_INFINITY;
-    ctx.why = "adopted at start, kept until BGP re-converges";
     return ACTION_DEFER;
   }
   return ACTION_DELETE;

@@ -109,7 +109,6 @@ describe("decideRoute", () => {
     claimed: false,
     bgp: true,
     until: 0,
-    why: "",
     ...extra,
   });
   const ours = r("10.0.0.0/24", 12, { nexthops: [via("192.0.2.1", 2)] });
