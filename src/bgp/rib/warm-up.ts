@@ -16,7 +16,12 @@ import { NlriBuilder } from "../wire/nlri.js";
 import { packUpdates } from "../wire/pack.js";
 import type { PathAttributes } from "../wire/types.js";
 import type { RibEngine } from "./engine.js";
-import { syntheticPeer, syntheticSession, syntheticSpeakerConfig } from "./synthetic-peer.js";
+import {
+  SYNTHETIC_ACCEPT_ALL,
+  syntheticPeer,
+  syntheticSession,
+  syntheticSpeakerConfig,
+} from "./synthetic-peer.js";
 
 /** A synthetic peer of the warm-up, exporting through `exportPolicy`. */
 function peer(name: string, address: string, asNumber: number, exportPolicy: string[]): PeerConfig {
@@ -180,7 +185,7 @@ export async function warmUpEngine(
     const config = syntheticSpeakerConfig([ebgpFeeder, ibgpFeeder, ...sinks], {
       routerId: "192.0.2.1",
       policies: [
-        { name: "all", statements: [{ result: "accept" }] },
+        SYNTHETIC_ACCEPT_ALL,
         {
           name: "pool",
           statements: [
