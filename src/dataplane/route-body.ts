@@ -244,9 +244,4 @@ export class RouteBodies {
     this.free.push(id);
     this.liveCount--;
   }
-
-  /** Ids of every live body. */
-  *ids(): Generator<number> {
-    for (let id = 1; id < this.bodies.length; id++) if (this.bodies[id] !== null) yield id;
-  }
 }
