@@ -23,9 +23,3 @@ export function trimFreedMemory(): boolean {
 export function mallocStats(): { arena: number; inUse: number; free: number } | null {
   return memoryLoader.load()?.stats() ?? null;
 }
-
-/** Why the addon is not available ("" when it is). */
-export function memoryAddonError(): string {
-  memoryLoader.load();
-  return memoryLoader.error();
-}
