@@ -382,6 +382,7 @@ export class RouteTable {
     this.clearFlag(F_CLAIMED);
   }
 
+  /** Clears F_CLAIMED or F_SEEN everywhere (never F_DIRTY: the queue holds those keys). */
   private clearFlag(flag: number): void {
     const t = this.num;
     for (let s = 0; s < t.capacity; s++) {
@@ -389,7 +390,6 @@ export class RouteTable {
       const flags = this.flagsAt(s);
       if ((flags & flag) === 0) continue;
       this.setFlagsAt(s, flags & ~flag);
-      if (flag & F_DIRTY) this.dirtyNum--;
       this.dropIfEmpty(s);
     }
     for (const [key, f] of [...this.flagsStr]) if (f & flag) this.setStrFlags(key, f & ~flag);
