@@ -9,6 +9,7 @@
  * class instance with a getter, so a structured clone (postMessage) would not carry `bytes`.
  */
 import type { Family } from "../../common/contracts/families.js";
+import { ipv4ToBytes } from "../../common/ip/address.js";
 import type { Prefix } from "../../common/ip/prefix.js";
 
 export class PackedPrefix implements Prefix {
@@ -34,11 +35,11 @@ export class PackedPrefix implements Prefix {
     if (this.made !== null) return this.made;
     const v6 = this.family === "ipv6";
     const out = new Uint8Array(v6 ? 16 : 4);
-    put(out, 0, this.w0);
+    ipv4ToBytes(this.w0, out, 0);
     if (v6) {
-      put(out, 4, this.w1);
-      put(out, 8, this.w2);
-      put(out, 12, this.w3);
+      ipv4ToBytes(this.w1, out, 4);
+      ipv4ToBytes(this.w2, out, 8);
+      ipv4ToBytes(this.w3, out, 12);
     }
     this.made = out;
     return out;
@@ -48,11 +49,4 @@ export class PackedPrefix implements Prefix {
   toJSON(): { family: Family; bytes: number[]; length: number } {
     return { family: this.family, bytes: [...this.bytes], length: this.length };
   }
-}
-
-function put(out: Uint8Array, o: number, w: number): void {
-  out[o] = w >>> 24;
-  out[o + 1] = (w >>> 16) & 255;
-  out[o + 2] = (w >>> 8) & 255;
-  out[o + 3] = w & 255;
 }
