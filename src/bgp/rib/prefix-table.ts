@@ -140,7 +140,7 @@ export class PrefixTable {
     return this.words[idx * this.width + i];
   }
 
-  /** The prefix at `idx` as a `Prefix` value (allocates; for views and kernel batches). */
+  /** The prefix at `idx` as a `Prefix` value (allocates; for views). */
   prefixAt(idx: number): Prefix {
     const n = this.width * 4;
     const bytes = new Uint8Array(n);
