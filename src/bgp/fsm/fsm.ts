@@ -34,7 +34,7 @@ import { parseIPv4 } from "../../common/ip/address.js";
 import { CeaseSubcode, FsmErrorSubcode, NotifyCode } from "../wire/constants.js";
 import { lastErrorText, notificationText } from "./describe.js";
 import { negotiate } from "./negotiate.js";
-import { notificationOnWire, retainRoutes, sendingNotification } from "./notification-gr.js";
+import { notificationOnWire, retainRoutes, retainsAfterSending } from "./notification-gr.js";
 import { buildLocalOpen } from "./open.js";
 import type {
   Conn,
@@ -271,10 +271,7 @@ class Draft {
     this.lastError = { kind: "sent", text: notificationText(n) };
     this.drop(conn, n);
     if (conn.phase === "Established") {
-      this.sessionDown(
-        lastErrorText(this.lastError),
-        sendingNotification(conn.negotiated, n).retainRoutes,
-      );
+      this.sessionDown(lastErrorText(this.lastError), retainsAfterSending(conn.negotiated, n));
     }
     this.afterLoss("error");
   }
@@ -467,7 +464,7 @@ function handle(d: Draft, event: FsmEvent): void {
             event.reason,
             event.notification === null
               ? event.retainRoutes
-              : sendingNotification(conn.negotiated, event.notification).retainRoutes,
+              : retainsAfterSending(conn.negotiated, event.notification),
           );
         }
       }
@@ -488,10 +485,7 @@ function handle(d: Draft, event: FsmEvent): void {
       for (const conn of [...d.conns]) {
         d.drop(conn, event.notification);
         if (conn.phase === "Established") {
-          d.sessionDown(
-            event.reason,
-            sendingNotification(conn.negotiated, event.notification).retainRoutes,
-          );
+          d.sessionDown(event.reason, retainsAfterSending(conn.negotiated, event.notification));
         }
       }
       d.lastError = { kind: "sent", text: notificationText(event.notification) };

@@ -74,14 +74,13 @@ export function notificationOnWire(
   return { code: NotifyCode.CEASE, subcode: CeaseSubcode.HARD_RESET, data };
 }
 
-/** Sending `n` on an Established session: what goes on the wire and whether routes are kept. */
-export function sendingNotification(
+/** Sending `n` on an Established session: are the session's routes kept (as it goes on the wire)? */
+export function retainsAfterSending(
   negotiated: NegotiatedSession | null,
   n: NotificationData,
-): { readonly notification: NotificationData; readonly retainRoutes: boolean } {
-  const notification = notificationOnWire(negotiated, n);
-  return {
-    notification,
-    retainRoutes: retainRoutes(negotiated, { kind: "notification", notification }),
-  };
+): boolean {
+  return retainRoutes(negotiated, {
+    kind: "notification",
+    notification: notificationOnWire(negotiated, n),
+  });
 }
