@@ -10,12 +10,8 @@ import type { LinkChange, VxlanLinkSpec } from "./netlink/link-codec.js";
 import type { RouteBodies } from "./route-body.js";
 import type { RouteOpList } from "./route-ops.js";
 
+/** Device, address and neighbour changes (route changes go through `Kernel.applyRoutes`). */
 export type KernelOp =
-  /** Adds a route only if its identity is free (never overwrites a foreign route). */
-  | { readonly kind: "route-add"; readonly route: KernelRoute }
-  /** Atomically replaces our own route at the same identity. */
-  | { readonly kind: "route-replace"; readonly route: KernelRoute }
-  | { readonly kind: "route-del"; readonly route: KernelRoute }
   | { readonly kind: "vxlan-add"; readonly spec: VxlanLinkSpec }
   | { readonly kind: "ipip-add"; readonly name: string }
   | { readonly kind: "link-set"; readonly index: number; readonly change: LinkChange }

@@ -32,11 +32,6 @@ import {
 } from "./addr-codec.js";
 import { NetlinkChannel } from "./channel.js";
 import {
-  NLM_F_ACK,
-  NLM_F_CREATE,
-  NLM_F_EXCL,
-  NLM_F_REPLACE,
-  NLM_F_REQUEST,
   NLMSG_DONE,
   NLMSG_ERROR,
   RTM_DELADDR,
@@ -310,7 +305,8 @@ export class NetlinkKernel implements Kernel {
     const results = new Array<number>(ops.length).fill(0);
     return this.send(
       ops.length,
-      (w, i, seq, last) => encodeOp(w, ops[i], seq, last),
+      false,
+      (w, i, seq) => encodeOp(w, ops[i], seq),
       (i, errno) => {
         results[i] = errno;
       },
@@ -323,6 +319,7 @@ export class NetlinkKernel implements Kernel {
     const templates = this.templates;
     await this.send(
       ops.count,
+      true,
       (w, i, seq, last) => {
         const key = ops.key(i);
         const id = ops.bodies[i];
@@ -330,7 +327,7 @@ export class NetlinkKernel implements Kernel {
         const kind = ops.kinds[i];
         if (typeof key === "number" && RouteTemplates.applies(key)) {
           templates.encode(w, kind, key, id, b, seq, last);
-          return true;
+          return;
         }
         readKeyIdentity(key, r);
         r.protocol = b.protocol;
@@ -340,7 +337,6 @@ export class NetlinkKernel implements Kernel {
         r.prefsrc = b.prefsrc;
         if (kind === OP_ADD || kind === OP_REPLACE) encodeNewRoute(w, r, opFlags(kind, last), seq);
         else encodeDelRoute(w, r, opFlags(kind, last), seq);
-        return true;
       },
       (i, errno) => {
         results[i] = errno;
@@ -358,7 +354,8 @@ export class NetlinkKernel implements Kernel {
    */
   private async send(
     count: number,
-    encode: (w: NlWriter, i: number, seq: number, last: boolean) => boolean,
+    routes: boolean,
+    encode: (w: NlWriter, i: number, seq: number, last: boolean) => void,
     onError: (i: number, errno: number) => void,
   ): Promise<void> {
     if (count === 0) return;
@@ -372,11 +369,9 @@ export class NetlinkKernel implements Kernel {
       const segments: number[] = [];
       for (let seg = start; seg < end; seg += this.batchOps) {
         const segEnd = Math.min(end, seg + this.batchOps);
-        let routeOps = 0;
-        for (let i = seg; i < segEnd; i++) {
-          if (encode(w, i, firstSeq + (i - start), i === segEnd - 1)) routeOps++;
-        }
-        segments.push(w.length, firstSeq + (segEnd - 1 - start), routeOps);
+        for (let i = seg; i < segEnd; i++) encode(w, i, firstSeq + (i - start), i === segEnd - 1);
+        // Route changes are echoed as notifications; the I/O thread paces on those.
+        segments.push(w.length, firstSeq + (segEnd - 1 - start), routes ? segEnd - seg : 0);
       }
       const txStart = start;
       const { buffer } = w.takeTransferable();
@@ -479,48 +474,38 @@ class LazyRouteEvent implements RouteEvent {
   }
 }
 
-/** Encodes one op; returns true for route ops (whose success the kernel echoes). */
-function encodeOp(w: NlWriter, op: KernelOp, seq: number, fence: boolean): boolean {
-  const ack = fence ? NLM_F_ACK : 0;
+/** Encodes one device, address or neighbour op (each asks for its own ACK). */
+function encodeOp(w: NlWriter, op: KernelOp, seq: number): void {
   switch (op.kind) {
-    case "route-add":
-      encodeNewRoute(w, op.route, NLM_F_REQUEST | ack | NLM_F_CREATE | NLM_F_EXCL, seq);
-      return true;
-    case "route-replace":
-      encodeNewRoute(w, op.route, NLM_F_REQUEST | ack | NLM_F_CREATE | NLM_F_REPLACE, seq);
-      return true;
-    case "route-del":
-      encodeDelRoute(w, op.route, NLM_F_REQUEST | ack, seq);
-      return true;
     case "vxlan-add":
       encodeNewVxlan(w, op.spec, seq);
-      return false;
+      return;
     case "ipip-add":
       encodeNewIpip(w, op.name, seq);
-      return false;
+      return;
     case "link-set":
       encodeSetLink(w, op.index, op.change, seq);
-      return false;
+      return;
     case "link-del":
       encodeDelLink(w, op.index, seq);
-      return false;
+      return;
     case "addr-add":
       encodeNewAddress(w, op.index, op.address, op.prefixLen, seq);
-      return false;
+      return;
     case "addr-del":
       encodeDelAddress(w, op.index, op.address, op.prefixLen, seq);
-      return false;
+      return;
     case "neigh-set":
       encodeSetNeighbour(w, op.ifindex, op.ip, op.mac, seq);
-      return false;
+      return;
     case "neigh-del":
       encodeDelNeighbour(w, op.ifindex, op.ip, seq);
-      return false;
+      return;
     case "fdb-set":
       encodeSetFdb(w, op.ifindex, op.mac, op.dst, seq);
-      return false;
+      return;
     case "fdb-del":
       encodeDelFdb(w, op.ifindex, op.mac, op.dst, seq);
-      return false;
+      return;
   }
 }

@@ -72,7 +72,7 @@ function describeOps(ops: readonly KernelOp[]): string[] {
       case "fdb-del":
         return `fdb-del ${op.ifindex} ${formatMac(op.mac)}`;
       default:
-        return op.kind;
+        return op satisfies never;
     }
   });
 }
