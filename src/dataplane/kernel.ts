@@ -68,7 +68,6 @@ export type KernelEvent =
   | { readonly kind: "neighbour"; readonly removed: boolean; readonly neighbour: KernelNeighbour };
 
 export interface Kernel {
-  dumpRoutes(family: Family): Promise<KernelRoute[]>;
   dumpLinks(): Promise<KernelLink[]>;
   dumpAddresses(family: Family): Promise<KernelAddress[]>;
   dumpNeighbours(family: "ipv4" | "ipv6" | "bridge"): Promise<KernelNeighbour[]>;

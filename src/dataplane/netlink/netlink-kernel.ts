@@ -285,10 +285,6 @@ export class NetlinkKernel implements Kernel {
     }
   }
 
-  dumpRoutes(family: Family): Promise<KernelRoute[]> {
-    return this.dump((w, s) => encodeRouteDump(w, family, s), RTM_NEWROUTE, decodeRoute);
-  }
-
   dumpLinks(): Promise<KernelLink[]> {
     return this.dump((w, s) => encodeLinkDump(w, s), RTM_NEWLINK, decodeLink);
   }

@@ -46,10 +46,6 @@ export class MemoryKernel implements Kernel {
   private handler: ((events: KernelEvent[]) => void) | null = null;
   closed = false;
 
-  async dumpRoutes(family: Family): Promise<KernelRoute[]> {
-    return [...this.routes.values()].filter((r) => r.family === family);
-  }
-
   async dumpLinks(): Promise<KernelLink[]> {
     return [...this.links];
   }
