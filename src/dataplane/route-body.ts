@@ -98,7 +98,8 @@ export function writeBodySignature(b: RouteBody, sig: SignatureBuilder): void {
   }
 }
 
-function bodyFromSignature(s: Uint8Array): RouteBody {
+/** The body a signature stands for (frozen). */
+export function bodyFromSignature(s: Uint8Array): RouteBody {
   let at = 4;
   const take = (): Uint8Array | null => {
     const n = s[at++];

@@ -22,7 +22,7 @@ import {
   readKeyIdentity,
   routeOfKey,
 } from "../model.js";
-import { RouteBodies, SignatureBuilder } from "../route-body.js";
+import { bodyFromSignature, type RouteBodies, SignatureBuilder } from "../route-body.js";
 import { OP_ADD, OP_REPLACE, type RouteOpList } from "../route-ops.js";
 import {
   decodeAddress,
@@ -229,11 +229,7 @@ export class NetlinkKernel implements Kernel {
       get protocol() {
         return info[i] & 0xff;
       },
-      route: () => {
-        const scratch = new RouteBodies();
-        const id = scratch.internSignature(signatureOf(bodyIds[i]));
-        return routeOfKey(keyAt(), scratch.get(id));
-      },
+      route: () => routeOfKey(keyAt(), bodyFromSignature(sigs[bodyIds[i]]!)),
       internBody: (bodies: RouteBodies) => {
         if (interned === null || interned.bodies !== bodies) interned = { bodies, ids: [] };
         const local = bodyIds[i];
