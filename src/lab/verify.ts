@@ -145,8 +145,11 @@ export async function labStatus(
   runDir = LAB_RUN_DIR,
 ): Promise<LabStatus | undefined> {
   const state = RunState.open(runDir, prefix);
-  if (!state) return undefined;
-  const meta = labMeta(state);
+  return state ? statusOf(prefix, state, labMeta(state)) : undefined;
+}
+
+/** The status of an opened run record (verify reads the record once per round). */
+async function statusOf(prefix: string, state: RunState, meta: LabRunMeta): Promise<LabStatus> {
   const records = meta.nodes ?? {};
   const owners = addressOwners(topologyOf(meta), records);
   const sessions: SessionView[] = [];
@@ -458,7 +461,7 @@ export async function labVerify(
       };
     }
     const meta = labMeta(state);
-    const s = (await labStatus(prefix, opts.runDir))!;
+    const s = await statusOf(prefix, state, meta);
     const rows = verifyRows(s, meta, await observe(meta, s));
     opts.onRound?.(rows);
     const ok = rows.every((r) => r.status !== "fail");
