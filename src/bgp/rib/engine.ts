@@ -306,9 +306,7 @@ export class RibEngine {
     core.byName.delete(peer.name);
     peer.removed = true;
     peer.up = false;
-    peer.restartTimer?.cancel();
-    peer.staleTimer?.cancel();
-    peer.refreshTimer?.cancel();
+    peer.cancelTimers();
     for (const family of FAMILIES) {
       const pf = peer.families[family];
       pf.active = false;
@@ -492,12 +490,7 @@ export class RibEngine {
   dispose(): void {
     this.disposed = true;
     this.convergence.dispose();
-    for (const peer of this.core.peers) {
-      if (peer === undefined) continue;
-      peer.restartTimer?.cancel();
-      peer.staleTimer?.cancel();
-      peer.refreshTimer?.cancel();
-    }
+    for (const peer of this.core.peers) peer?.cancelTimers();
     this.inQueue.length = 0;
     this.inQueued.clear();
     this.outQueue.length = 0;

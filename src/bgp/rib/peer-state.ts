@@ -153,6 +153,13 @@ export class PeerState implements PathSource {
     this.families.ipv6.exportsNothing = nothing;
   }
 
+  /** Cancels the peer's graceful-restart, stale-route and route-refresh timers. */
+  cancelTimers(): void {
+    this.restartTimer?.cancel();
+    this.staleTimer?.cancel();
+    this.refreshTimer?.cancel();
+  }
+
   get hasWork(): boolean {
     return this.inboxHead < this.inbox.length;
   }
