@@ -48,9 +48,7 @@ export class CalicoConfigSource {
       advertiseClusterIps:
         this.options.advertiseClusterIps ?? process.env.CALICO_ADVERTISE_CLUSTER_IPS,
       loadErrors: loaded.errors,
-      ...(this.options.routeRefreshInterval !== undefined
-        ? { routeRefreshInterval: this.options.routeRefreshInterval }
-        : {}),
+      routeRefreshInterval: this.options.routeRefreshInterval,
     });
     return { plan, errors: plan.errors, warnings: plan.warnings };
   }

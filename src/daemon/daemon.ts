@@ -231,9 +231,7 @@ export class Daemon {
       datastore: o.datastore,
       node: o.node,
       logger: this.log.child({ component: "calico" }),
-      ...(o.routeRefreshInterval !== undefined
-        ? { routeRefreshInterval: o.routeRefreshInterval }
-        : {}),
+      routeRefreshInterval: o.routeRefreshInterval,
     });
     const first = await this.source.read();
     const plan = first.plan;

@@ -85,7 +85,7 @@ export function defaultEngines(): Engines {
         node,
         logger,
         debounceMs: DATASTORE_DEBOUNCE_MS,
-        ...(routeRefreshInterval !== undefined ? { routeRefreshInterval } : {}),
+        routeRefreshInterval,
       }),
     diffPlans,
     createSpeaker: ({ logger, clock, restarting }) => createSpeaker({ logger, clock, restarting }),
