@@ -31,7 +31,6 @@ import {
 import { run, runIn } from "./exec.js";
 import { DEFAULT_PINGS, NO_EXPECTATIONS } from "./expectations.js";
 import { FrrInstance, type FrrRoute } from "./frr.js";
-import { labEnv, readLabDescription } from "./lab-file.js";
 import { namespaceExists } from "./netns.js";
 import type { PodRecord } from "./pods.js";
 import { isAlive } from "./process.js";
@@ -44,7 +43,6 @@ import {
   WREN_MAIN,
 } from "./runner.js";
 import { RunState } from "./state.js";
-import { execAddresses, loadTopology, type Topology } from "./topology.js";
 import { wrenStatus } from "./wren-status.js";
 
 export interface NodeStatus {
@@ -76,20 +74,13 @@ export interface LabStatus {
   readonly pods: readonly PodRecord[];
 }
 
-/** Address (without length) → topology node: records, exec lines, links, FRR interface config. */
-export function addressOwners(
-  t: Topology | undefined,
-  nodes: Record<string, LabNodeRecord>,
-): Map<string, string> {
+/**
+ * Address (without length) → topology node: the addresses recorded at `up` (exec lines and
+ * links, runner.ts nodeFacts) and FRR's interface config.
+ */
+export function addressOwners(nodes: Record<string, LabNodeRecord>): Map<string, string> {
   const owners = new Map<string, string>();
   const add = (cidr: string, node: string) => owners.set(cidr.split("/")[0], node);
-  if (t) {
-    for (const n of t.nodes.values()) for (const a of execAddresses(n)) add(a.cidr, n.name);
-    for (const l of t.links) {
-      for (const c of l.addrA) add(c, l.a.node);
-      for (const c of l.addrB) add(c, l.b.node);
-    }
-  }
   for (const r of Object.values(nodes)) {
     for (const a of r.addresses ?? []) add(a, r.name);
     if (r.role !== "frr" || !r.dir) continue;
@@ -130,16 +121,6 @@ async function frrViews(r: LabNodeRecord, owners: Map<string, string>): Promise<
   }
 }
 
-function topologyOf(meta: LabRunMeta): Topology | undefined {
-  try {
-    const lab = readLabDescription(meta.labDir, meta.topology);
-    const mode = lab.modes.find((m) => m.name === meta.mode);
-    return loadTopology(meta.topology, labEnv(lab, mode));
-  } catch {
-    return undefined;
-  }
-}
-
 export async function labStatus(
   prefix: string,
   runDir = LAB_RUN_DIR,
@@ -151,7 +132,7 @@ export async function labStatus(
 /** The status of an opened run record (verify reads the record once per round). */
 async function statusOf(prefix: string, state: RunState, meta: LabRunMeta): Promise<LabStatus> {
   const records = meta.nodes ?? {};
-  const owners = addressOwners(topologyOf(meta), records);
+  const owners = addressOwners(records);
   const sessions: SessionView[] = [];
   const nodes: NodeStatus[] = await Promise.all(
     Object.values(records).map(async (r) => {
