@@ -4,13 +4,13 @@
 // another node's block (borrowed); never a tunnel address or a block's first address.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadDirectory } from "../../../src/calico/datastore/load.js";
 import { placeAddress } from "../../../src/calico/ipam/address-placement.js";
 import { DirectoryIpam } from "../../../src/calico/ipam/directory-ipam.js";
 import { renderNode } from "../../../src/calico/render/render-node.js";
 import { load } from "./helpers.js";
-import { makeDatastore } from "./tmpdir.js";
+import { tempDatastores } from "./tmpdir.js";
 
 const nodes = [
   "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: a}\nspec: {bgp: {ipv4Address: 10.0.0.1/24, ipv6Address: 'fd00::1/64'}}\n",
@@ -32,15 +32,10 @@ const files = {
   "blocks.yaml": [affinity("a", "10.244.0.0/26"), affinity("b", "10.244.1.0/26")].join("---\n"),
 };
 
-let cleanup: (() => void) | null = null;
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-});
+const makeDatastore = tempDatastores();
 
 function store(extra: Record<string, string> = {}) {
   const s = makeDatastore({ ...files, ...extra });
-  cleanup = s.cleanup;
   return { ...s, ipam: new DirectoryIpam(s.dir) };
 }
 

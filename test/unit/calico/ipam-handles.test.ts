@@ -6,9 +6,9 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DirectoryIpam } from "../../../src/calico/ipam/directory-ipam.js";
-import { makeDatastore } from "./tmpdir.js";
+import { tempDatastores } from "./tmpdir.js";
 
 const node =
   "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: a}\nspec: {bgp: {ipv4Address: 10.0.0.1/24, ipv6Address: 'fd00::1/64'}}\n";
@@ -17,16 +17,10 @@ const pools = [
   "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: v6}\nspec: {cidr: 'fd00:10:244::/64', blockSize: 122}\n",
 ].join("---\n");
 
-let cleanup: (() => void) | null = null;
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-});
+const makeDatastore = tempDatastores();
 
 function store(extra: Record<string, string> = {}) {
-  const s = makeDatastore({ "nodes.yaml": node, "pools.yaml": pools, ...extra });
-  cleanup = s.cleanup;
-  return s;
+  return makeDatastore({ "nodes.yaml": node, "pools.yaml": pools, ...extra });
 }
 
 const sha1 = (t: string) => createHash("sha1").update(t).digest("hex");

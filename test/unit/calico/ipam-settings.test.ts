@@ -2,12 +2,12 @@
 // only `default` counts; strictAffinity stops borrowing (automatic and chosen addresses),
 // autoAllocateBlocks false stops automatic claims (also the renderer's pending claim),
 // maxBlocksPerHost caps them.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DirectoryIpam } from "../../../src/calico/ipam/directory-ipam.js";
 import { ipamSettings } from "../../../src/calico/ipam/ipam-settings.js";
 import { renderNode } from "../../../src/calico/render/render-node.js";
 import { load } from "./helpers.js";
-import { makeDatastore } from "./tmpdir.js";
+import { tempDatastores } from "./tmpdir.js";
 
 const nodes = ["a", "b"]
   .map(
@@ -20,16 +20,10 @@ const pool = (cidr: string, blockSize: number) =>
 const ipamConfig = (spec: string, name = "default", kind = "IPAMConfiguration") =>
   `apiVersion: ${kind === "IPAMConfig" ? "crd.projectcalico.org/v1" : "projectcalico.org/v3"}\nkind: ${kind}\nmetadata: {name: ${name}}\nspec: ${spec}\n`;
 
-let cleanup: (() => void) | null = null;
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-});
+const makeDatastore = tempDatastores();
 
 function store(files: Record<string, string>) {
-  const s = makeDatastore(files);
-  cleanup = s.cleanup;
-  return new DirectoryIpam(s.dir);
+  return new DirectoryIpam(makeDatastore(files).dir);
 }
 
 describe("IPAMConfiguration resource", () => {

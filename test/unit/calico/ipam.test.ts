@@ -4,12 +4,12 @@
 // blocks and then to borrowing.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadDirectory } from "../../../src/calico/datastore/load.js";
 import { DirectoryIpam } from "../../../src/calico/ipam/directory-ipam.js";
 import { renderNode } from "../../../src/calico/render/render-node.js";
 import { isWrenError } from "../../../src/common/errors.js";
-import { makeDatastore } from "./tmpdir.js";
+import { tempDatastores } from "./tmpdir.js";
 
 const nodes = (names: string[]) =>
   names
@@ -21,17 +21,7 @@ const nodes = (names: string[]) =>
 const pool = (cidr: string, blockSize: number, extra = "") =>
   `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p}\nspec: {cidr: ${cidr}, blockSize: ${blockSize}${extra}}\n`;
 
-let cleanup: (() => void) | null = null;
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-});
-
-function store(files: Record<string, string>) {
-  const s = makeDatastore(files);
-  cleanup = s.cleanup;
-  return s;
-}
+const store = tempDatastores();
 
 describe("block claims", () => {
   it("claims the block the renderer shows as pending, once", async () => {

@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { afterEach } from "vitest";
 
 export function makeDatastore(files: Record<string, string>): {
   dir: string;
@@ -15,4 +16,20 @@ export function makeDatastore(files: Record<string, string>): {
   };
   for (const [f, t] of Object.entries(files)) write(f, t);
   return { dir, write, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * For a test file: a makeDatastore that removes every directory it made after each test
+ * (registers the afterEach itself).
+ */
+export function tempDatastores(): typeof makeDatastore {
+  const made: (() => void)[] = [];
+  afterEach(() => {
+    for (const cleanup of made.splice(0)) cleanup();
+  });
+  return (files) => {
+    const s = makeDatastore(files);
+    made.push(s.cleanup);
+    return s;
+  };
 }
