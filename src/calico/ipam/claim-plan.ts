@@ -18,7 +18,7 @@ import { cidrsOverlap, compareCidr } from "../model/net.js";
 import type { BlockAffinity, CalicoNode, IPPool } from "../model/types.js";
 import { selector } from "../selector/parser.js";
 import { poolBlocks } from "./block-math.js";
-import { ipamSettings, mayClaimMore } from "./ipam-settings.js";
+import { type IpamSettings, ipamSettings, mayClaimMore } from "./ipam-settings.js";
 
 export function poolSelectsNode(pool: IPPool, node: CalicoNode | undefined): boolean {
   try {
@@ -45,6 +45,22 @@ export function claimablePools(
 
 export function affinitiesOf(snapshot: Snapshot, nodeName: string): BlockAffinity[] {
   return snapshot.blockAffinities.filter((a) => a.spec.node === nodeName);
+}
+
+/**
+ * Whether the IPAMConfiguration lets `nodeName` claim one more `family` block automatically
+ * (autoAllocateBlocks, maxBlocksPerHost against the blocks it owns in that family).
+ */
+export function mayClaimAnother(
+  snapshot: Snapshot,
+  nodeName: string,
+  family: Family,
+  settings: IpamSettings = ipamSettings(snapshot),
+): boolean {
+  const owned = affinitiesOf(snapshot, nodeName).filter(
+    (a) => familyOfCidr(a.spec.cidr) === family,
+  ).length;
+  return mayClaimMore(settings, owned);
 }
 
 /** The pool containing a block, if any. */
@@ -99,9 +115,8 @@ export function blockToClaim(
   if (!claimFamilies(node).includes(family)) return null;
   const pools = claimablePools(snapshot, node, family);
   if (pools.length === 0) return null;
+  if (!mayClaimAnother(snapshot, nodeName, family)) return null;
   const mine = affinitiesOf(snapshot, nodeName);
-  const ownedInFamily = mine.filter((a) => familyOfCidr(a.spec.cidr) === family).length;
-  if (!mayClaimMore(ipamSettings(snapshot), ownedInFamily)) return null;
   if (
     mine.some((a) =>
       pools.some(

@@ -36,10 +36,16 @@ import type { CalicoNode, IPPool } from "../model/types.js";
 import { placeAddress, requestedAddress, reservedAddresses } from "./address-placement.js";
 import { createExclusive, isMissing, readJson, removeFile } from "./atomic-files.js";
 import { blockAddress, blockSize } from "./block-math.js";
-import { affinitiesOf, blockToClaim, claimablePools, firstFreeBlockOf } from "./claim-plan.js";
+import {
+  affinitiesOf,
+  blockToClaim,
+  claimablePools,
+  firstFreeBlockOf,
+  mayClaimAnother,
+} from "./claim-plan.js";
 import { HandleRecords } from "./handle-records.js";
 import type { AllocateOptions, Allocation, Ipam } from "./ipam.js";
-import { ipamSettings, mayClaimMore } from "./ipam-settings.js";
+import { ipamSettings } from "./ipam-settings.js";
 
 export { TMP_DIR } from "./atomic-files.js";
 export { HANDLES_DIR } from "./handle-records.js";
@@ -287,10 +293,7 @@ export class DirectoryIpam implements Ipam {
         const a = await fromBlock(block);
         if (a) return a;
       }
-      const owned = affinitiesOf(snapshot, node).filter(
-        (a) => cidrFamily(a.spec.cidr) === family,
-      ).length;
-      if (!mayClaimMore(settings, owned)) break;
+      if (!mayClaimAnother(snapshot, node, family, settings)) break;
       const claimed = await this.claimIn(snapshot, node, pools);
       if (!claimed) break;
       snapshot = await this.snapshotSource();
